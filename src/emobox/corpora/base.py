@@ -1,0 +1,215 @@
+"""The shared mechanism every corpus module uses: metadata record, candidates and specs.
+
+A corpus module declares one `Corpus` (usually a `PatternCorpus`: a path pattern with named
+fields plus code tables) and nothing else; `emobox.corpora.prepare` does the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from emobox.errors import LayoutError
+
+
+@dataclass(frozen=True)
+class CorpusInfo:
+    """Published facts about a corpus (EmoBox Table 1 / SER Evals Table 1) and its label map."""
+
+    name: str
+    display_name: str
+    languages: tuple[str, ...]
+    label_map: Mapping[str, str]
+    source: str = "acted"
+    n_emotions: int | None = None
+    n_speakers: int | None = None
+    n_utterances: int | None = None
+    hours: float | None = None
+    url: str = ""
+    license: str = ""
+    protocols: tuple[str, ...] = ("emobox",)
+    notes: str = ""
+
+    @property
+    def emotions(self) -> list[str]:
+        """Canonical labels, sorted."""
+        return sorted(set(self.label_map.values()))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "display_name": self.display_name,
+            "languages": list(self.languages),
+            "source": self.source,
+            "emotions": self.emotions,
+            "n_emotions": self.n_emotions,
+            "n_speakers": self.n_speakers,
+            "n_utterances": self.n_utterances,
+            "hours": self.hours,
+            "url": self.url,
+            "license": self.license,
+            "protocols": list(self.protocols),
+            "label_map": dict(self.label_map),
+        }
+
+
+@dataclass
+class Candidate:
+    """An utterance found by discovery, before its audio is probed."""
+
+    wav: str
+    key: str
+    emo: str
+    speaker: str | None = None
+    gender: str | None = None
+    lang: str | None = None
+    start_time: float | None = None
+    end_time: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Skip:
+    """A file discovery rejected, with the reason shown in the prepare report."""
+
+    wav: str
+    reason: str
+
+
+class SkipItem(Exception):
+    """Raised inside a field rule to skip the current file with a reason."""
+
+
+Discovered = Candidate | Skip
+
+
+class Corpus(ABC):
+    """A corpus: its facts and how to list its utterances from the raw download."""
+
+    info: CorpusInfo
+    #: One line shown when the raw folder does not look like this corpus.
+    expect: str = "the corpus's files"
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @abstractmethod
+    def discover(self, raw: Path) -> Iterator[Discovered]:
+        """Yield a `Candidate` per utterance (or a `Skip`), `wav` relative to `raw`."""
+
+    def check_layout(self, raw: Path) -> None:
+        """Raise `LayoutError` when `raw` does not look like this corpus (cheap checks)."""
+
+
+FieldRule = str | Callable[[dict[str, str]], Any] | None
+
+
+def render(rule: FieldRule, fields: dict[str, str]) -> Any:
+    """Evaluate a field rule: a ``str.format`` template over the fields, or a callable."""
+    if rule is None:
+        return None
+    if callable(rule):
+        return rule(fields)
+    return rule.format(**fields)
+
+
+def lookup(name: str, table: Mapping[str, Any], *, what: str = "code") -> Callable[[dict], Any]:
+    """A field rule mapping the field `name` through `table`; unknown values skip the file."""
+
+    def rule(fields: dict[str, str]) -> Any:
+        value = fields[name]
+        if value not in table:
+            raise SkipItem(f"unknown {what} {value!r}")
+        return table[value]
+
+    return rule
+
+
+def path_fields(rel: PurePosixPath) -> dict[str, str]:
+    """Fields every pattern can use: path, name, stem, suffix, parent, grandparent."""
+    parents = rel.parts[:-1]
+    return {
+        "path": rel.as_posix(),
+        "name": rel.name,
+        "stem": rel.stem,
+        "suffix": rel.suffix,
+        "parent": parents[-1] if parents else "",
+        "grandparent": parents[-2] if len(parents) > 1 else "",
+    }
+
+
+@dataclass
+class PatternCorpus(Corpus):
+    """A corpus whose files are found by glob and described by a regex with named fields.
+
+    `pattern` is matched (``fullmatch``) against the path relative to the raw root; its named
+    groups plus `path_fields` feed the rules for key, emo, speaker, gender and lang. A file the
+    glob finds but the pattern does not match is skipped and reported.
+    """
+
+    info: CorpusInfo
+    glob: str | tuple[str, ...]
+    pattern: str
+    key: FieldRule
+    emo: FieldRule = "{emo}"
+    speaker: FieldRule = "{speaker}"
+    gender: FieldRule = None
+    lang: FieldRule = None
+    expect: str = "the corpus's files"
+    #: Returns a reason to skip the file (str) or None to keep it.
+    exclude: Callable[[dict[str, str]], str | None] | None = None
+    case_insensitive_glob: bool = False
+    _regex: re.Pattern = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._regex = re.compile(self.pattern)
+
+    def files(self, raw: Path) -> list[PurePosixPath]:
+        """Relative paths matched by the glob(s), sorted, each once."""
+        globs = (self.glob,) if isinstance(self.glob, str) else self.glob
+        found: set[PurePosixPath] = set()
+        for pattern in globs:
+            for p in raw.glob(pattern):
+                if p.is_file():
+                    found.add(PurePosixPath(p.relative_to(raw).as_posix()))
+        return sorted(found)
+
+    def discover(self, raw: Path) -> Iterator[Discovered]:
+        for rel in self.files(raw):
+            yield self.describe(rel)
+
+    def describe(self, rel: PurePosixPath) -> Discovered:
+        """Turn one relative path into a `Candidate`, or a `Skip` with the reason."""
+        match = self._regex.fullmatch(rel.as_posix())
+        if match is None:
+            return Skip(rel.as_posix(), "file name does not follow the corpus's naming convention")
+        groups = {k: v for k, v in match.groupdict().items() if v is not None}
+        fields = {**path_fields(rel), **groups}
+        try:
+            if self.exclude is not None and (reason := self.exclude(fields)):
+                return Skip(rel.as_posix(), reason)
+            return Candidate(
+                wav=rel.as_posix(),
+                key=f"{self.info.name}-{render(self.key, fields)}",
+                emo=str(render(self.emo, fields)),
+                speaker=_str_or_none(render(self.speaker, fields)),
+                gender=render(self.gender, fields),
+                lang=render(self.lang, fields),
+            )
+        except SkipItem as exc:
+            return Skip(rel.as_posix(), str(exc))
+
+    def check_layout(self, raw: Path) -> None:
+        if not self.files(raw):
+            raise LayoutError(f"no {self.expect} under {raw} — is this the "
+                              f"{self.info.display_name} download?")
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+

@@ -1,0 +1,59 @@
+"""The corpus registry: every module in `emobox.corpora` that defines ``CORPUS`` or ``CORPORA``.
+
+Adding a corpus is one module with one declaration; nothing else to edit.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from functools import lru_cache
+
+from emobox.corpora.base import Corpus
+from emobox.errors import EmoboxError
+
+_INFRASTRUCTURE = {"base", "registry", "prepare"}
+
+
+@lru_cache(maxsize=1)
+def _load() -> dict[str, Corpus]:
+    import emobox.corpora as package
+
+    found: dict[str, Corpus] = {}
+    for module_info in pkgutil.iter_modules(package.__path__):
+        if module_info.name in _INFRASTRUCTURE or module_info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{package.__name__}.{module_info.name}")
+        declared = list(getattr(module, "CORPORA", ()))
+        if hasattr(module, "CORPUS"):
+            declared.append(module.CORPUS)
+        for corpus in declared:
+            if corpus.name in found:
+                raise RuntimeError(f"corpus {corpus.name!r} declared twice")
+            found[corpus.name] = corpus
+    return dict(sorted(found.items()))
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower().replace("é", "e"))
+
+
+def list_corpora(protocol: str | None = None) -> list[Corpus]:
+    """All registered corpora, sorted by name; optionally only those of one protocol."""
+    corpora = list(_load().values())
+    if protocol is not None:
+        corpora = [c for c in corpora if protocol in c.info.protocols]
+    return corpora
+
+
+def get_corpus(name: str) -> Corpus:
+    """Look a corpus up by registry name or display name (case and punctuation ignored)."""
+    registry = _load()
+    if name in registry:
+        return registry[name]
+    wanted = _norm(name)
+    for corpus in registry.values():
+        if wanted in (_norm(corpus.name), _norm(corpus.info.display_name)):
+            return corpus
+    raise EmoboxError(f"unknown corpus {name!r} (run `emobox corpora` for the list)")

@@ -1,0 +1,19 @@
+"""User-facing errors: the CLI prints their message on one line and exits non-zero."""
+
+from __future__ import annotations
+
+
+class EmoboxError(Exception):
+    """A mistake in the user's input (file, field, name), reported without a traceback."""
+
+
+class ManifestError(EmoboxError):
+    """A manifest file or row is malformed or inconsistent."""
+
+
+class LayoutError(EmoboxError):
+    """A raw corpus folder does not look like the corpus it was given as."""
+
+
+class AudioError(EmoboxError):
+    """An audio file cannot be read."""
