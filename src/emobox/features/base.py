@@ -1,0 +1,58 @@
+"""The extractor interface: audio in (16 kHz mono float32), every selected layer out."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+import numpy as np
+
+from emobox.errors import EmoboxError
+
+
+class Extractor(ABC):
+    """Turns one utterance into features of shape ``(n_layers, n_frames, dim)``.
+
+    `name` identifies the feature store folder; `layers` are the indices stored (0 = the
+    model's input embeddings for transformers, then one per block); `norm` is the feature
+    normalisation the trainer applies by default ("layer" for network features as in the
+    EmoBox protocol, "standard" for handcrafted functionals).
+    """
+
+    name: str
+    sample_rate: int = 16000
+    layers: list[int]
+    dim: int
+    frame_rate: float | None = None
+    norm: str = "layer"
+
+    @abstractmethod
+    def extract(self, audio: np.ndarray) -> np.ndarray:
+        """Features of one utterance, ``(len(self.layers), n_frames, dim)`` float32."""
+
+    def extract_batch(self, audios: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Features of several utterances (subclasses batch where it pays)."""
+        return [self.extract(a) for a in audios]
+
+
+def parse_layers(spec: str | Sequence[int] | None, n_layers: int) -> list[int]:
+    """``"all"`` → every layer, ``"last"`` → the last, ``"3,6"`` → those (negative counts from
+    the end); indices checked against `n_layers`."""
+    if spec is None or spec == "all":
+        return list(range(n_layers))
+    if spec == "last":
+        return [n_layers - 1]
+    items = spec.split(",") if isinstance(spec, str) else list(spec)
+    try:
+        chosen = [int(x) for x in items]
+    except ValueError:
+        raise EmoboxError(f"--layers must be all, last or comma-separated integers, not {spec!r}"
+                          ) from None
+    layers = []
+    for layer in chosen:
+        real = layer + n_layers if layer < 0 else layer
+        if not 0 <= real < n_layers:
+            raise EmoboxError(f"layer {layer} does not exist (the model has {n_layers} layers, "
+                              f"0..{n_layers - 1})")
+        layers.append(real)
+    return sorted(set(layers))

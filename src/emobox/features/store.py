@@ -1,0 +1,230 @@
+"""The feature store of one model on one corpus: all layers, all frames, one array per layer.
+
+Layout of the folder::
+
+    meta.json         model, layers, dim, dtype, frame rate, counts (informational)
+    index.json        [[key, offset, n_frames], ...] of committed utterances, in write order:
+                      the commit record
+    layer_<L>.f16     float16 frames of layer L, utterances concatenated (rows of `dim`)
+    pooled.f32        float32 (n_utts, n_layers, 2, dim): mean and std over frames
+
+Writes append to the data files and then replace ``meta.json``/``index.json`` atomically
+(a *commit*). Anything past the last commit — a crash or ``kill -9`` mid-chunk — is cut off
+when the store is reopened for writing, so committed utterances are never recomputed and
+never corrupt.
+
+>>> import numpy as np, tempfile
+>>> path = tempfile.mkdtemp()
+>>> with FeatureStore.create(path, model="m", layers=[0, 1], dim=3) as w:
+...     w.add("a", np.ones((2, 4, 3), dtype=np.float32))
+>>> store = FeatureStore.open(path)
+>>> store.keys(), store.frames("a", 1).shape, store.pooled("a").shape
+(['a'], (4, 3), (2, 2, 3))
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from emobox.errors import EmoboxError
+from emobox.manifest import atomic_write_text
+
+FORMAT_VERSION = 1
+
+
+class FeatureStore:
+    """Read access to a committed store (memory-mapped; nothing is loaded up front)."""
+
+    def __init__(self, path: Path, meta: dict[str, Any], index: list[list]) -> None:
+        self.path = path
+        self.meta = meta
+        self._index = {row[0]: (i, int(row[1]), int(row[2])) for i, row in enumerate(index)}
+        self._order = [row[0] for row in index]
+        self.total_frames = int(index[-1][1]) + int(index[-1][2]) if index else 0
+        self._frames: dict[int, np.memmap] = {}
+        self._pooled: np.ndarray | None = None
+
+    # -- opening -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> FeatureStore:
+        """Open a store for reading."""
+        path = Path(path)
+        meta_path, index_path = path / "meta.json", path / "index.json"
+        if not meta_path.is_file() or not index_path.is_file():
+            raise EmoboxError(f"no feature store at {path} (run `emobox extract` first)")
+        meta = json.loads(meta_path.read_text())
+        index = json.loads(index_path.read_text())
+        return cls(path, meta, index)
+
+    @classmethod
+    def create(cls, path: str | os.PathLike, *, model: str, layers: Sequence[int], dim: int,
+               frame_rate: float | None = None, extra: dict[str, Any] | None = None,
+               ) -> StoreWriter:
+        """Open a store for writing, resuming a compatible existing one (after cutting off any
+        uncommitted tail) or starting a new one."""
+        return StoreWriter(Path(path), model=model, layers=list(layers), dim=dim,
+                           frame_rate=frame_rate, extra=extra or {})
+
+    # -- reading -------------------------------------------------------------------------
+    @property
+    def layers(self) -> list[int]:
+        return list(self.meta["layers"])
+
+    @property
+    def dim(self) -> int:
+        return int(self.meta["dim"])
+
+    @property
+    def model(self) -> str:
+        return str(self.meta["model"])
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._index
+
+    def keys(self) -> list[str]:
+        """Keys in write order."""
+        return list(self._order)
+
+    def n_frames(self, key: str) -> int:
+        return self._lookup(key)[2]
+
+    def frames(self, key: str, layer: int | None = None) -> np.ndarray:
+        """float16 frames ``(n_frames, dim)`` of `key` at `layer` (default: the last stored)."""
+        _, offset, n = self._lookup(key)
+        return self._layer_array(self._layer(layer))[offset:offset + n]
+
+    def pooled(self, key: str) -> np.ndarray:
+        """float32 ``(n_layers, 2, dim)``: mean and std over frames for every stored layer."""
+        i, _, _ = self._lookup(key)
+        return np.asarray(self._pooled_array()[i])
+
+    def pooled_matrix(self, keys: Iterable[str], layer: int | None = None,
+                      stat: str = "mean") -> np.ndarray:
+        """``(len(keys), dim)`` pooled `stat` ("mean" or "std") of one layer, for fast probes."""
+        col = self.layers.index(self._layer(layer))
+        rows = [self._lookup(k)[0] for k in keys]
+        return np.asarray(self._pooled_array()[rows, col, 0 if stat == "mean" else 1])
+
+    def _layer(self, layer: int | None) -> int:
+        if layer is None or layer == -1:
+            return self.layers[-1]
+        if layer not in self.layers:
+            raise EmoboxError(f"layer {layer} is not in the store {self.path} "
+                              f"(stored: {self.layers})")
+        return layer
+
+    def _lookup(self, key: str) -> tuple[int, int, int]:
+        try:
+            return self._index[key]
+        except KeyError:
+            raise EmoboxError(f"{key!r} is not in the feature store {self.path}") from None
+
+    def _layer_array(self, layer: int) -> np.ndarray:
+        if layer not in self._frames:
+            total = self.total_frames
+            shape = (total, self.dim)
+            self._frames[layer] = (np.memmap(self.path / f"layer_{layer}.f16", dtype=np.float16,
+                                             mode="r", shape=shape) if total
+                                   else np.zeros(shape, dtype=np.float16))
+        return self._frames[layer]
+
+    def _pooled_array(self) -> np.ndarray:
+        if self._pooled is None:
+            n = len(self._order)
+            shape = (n, len(self.layers), 2, self.dim)
+            self._pooled = (np.memmap(self.path / "pooled.f32", dtype=np.float32, mode="r",
+                                      shape=shape) if n else np.zeros(shape, np.float32))
+        return self._pooled
+
+
+class StoreWriter:
+    """Appends utterances; `commit` makes everything added so far durable and visible."""
+
+    def __init__(self, path: Path, *, model: str, layers: list[int], dim: int,
+                 frame_rate: float | None, extra: dict[str, Any]) -> None:
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True)
+        self.meta: dict[str, Any] = {"format": FORMAT_VERSION, "model": model, "layers": layers,
+                                     "dim": dim, "dtype": "float16", "frame_rate": frame_rate,
+                                     "n_utterances": 0, "n_frames": 0, **extra}
+        self.index: list[list] = []
+        if (path / "meta.json").is_file() and (path / "index.json").is_file():
+            old = json.loads((path / "meta.json").read_text())
+            if (old.get("model"), old.get("layers"), old.get("dim")) != (model, layers, dim):
+                raise EmoboxError(f"{path} holds features of another configuration "
+                                  f"({old.get('model')}, layers {old.get('layers')}); "
+                                  "delete it or choose another workspace")
+            self.index = json.loads((path / "index.json").read_text())
+            last = self.index[-1] if self.index else ["", 0, 0]
+            # the index is the commit record; counts in meta.json are derived from it
+            self.meta.update(n_utterances=len(self.index), n_frames=int(last[1]) + int(last[2]))
+        self._truncate_to_committed()
+        self._keys = {row[0] for row in self.index}
+        # kept open across add() calls, closed in close()
+        self._files = {layer: open(path / f"layer_{layer}.f16", "ab")  # noqa: SIM115
+                       for layer in layers}
+        self._pooled_file = open(path / "pooled.f32", "ab")  # noqa: SIM115
+
+    def _truncate_to_committed(self) -> None:
+        frames, n = int(self.meta["n_frames"]), int(self.meta["n_utterances"])
+        dim, n_layers = int(self.meta["dim"]), len(self.meta["layers"])
+        sizes = {f"layer_{layer}.f16": frames * dim * 2 for layer in self.meta["layers"]}
+        sizes["pooled.f32"] = n * n_layers * 2 * dim * 4
+        for name, size in sizes.items():
+            file = self.path / name
+            if file.exists() and file.stat().st_size > size:
+                os.truncate(file, size)
+            elif not file.exists() or file.stat().st_size < size:
+                file.touch()
+                if file.stat().st_size < size:
+                    raise EmoboxError(f"feature store {self.path} is corrupt ({name} is shorter "
+                                      "than its index); delete it and extract again")
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._keys
+
+    def add(self, key: str, layers: np.ndarray) -> None:
+        """Append one utterance: `layers` is ``(n_layers, n_frames, dim)``."""
+        if key in self._keys:
+            raise EmoboxError(f"{key!r} is already in the feature store {self.path}")
+        layers = np.asarray(layers, dtype=np.float32)
+        n_layers, n_frames, dim = layers.shape
+        if n_layers != len(self.meta["layers"]) or dim != self.meta["dim"] or n_frames < 1:
+            raise ValueError(f"{key}: features of shape {layers.shape} do not fit the store "
+                             f"({len(self.meta['layers'])} layers × dim {self.meta['dim']})")
+        for layer, frames in zip(self.meta["layers"], layers):
+            self._files[layer].write(frames.astype(np.float16).tobytes())
+        pooled = np.stack([layers.mean(axis=1), layers.std(axis=1)], axis=1)
+        self._pooled_file.write(pooled.astype(np.float32).tobytes())
+        self.index.append([key, int(self.meta["n_frames"]), int(n_frames)])
+        self.meta["n_frames"] += int(n_frames)
+        self.meta["n_utterances"] += 1
+        self._keys.add(key)
+
+    def commit(self) -> None:
+        """fsync the data, then atomically publish the index and counts."""
+        for fh in [*self._files.values(), self._pooled_file]:
+            fh.flush()
+            os.fsync(fh.fileno())
+        atomic_write_text(self.path / "index.json", json.dumps(self.index))
+        atomic_write_text(self.path / "meta.json", json.dumps(self.meta, indent=1))
+
+    def close(self) -> None:
+        self.commit()
+        for fh in [*self._files.values(), self._pooled_file]:
+            fh.close()
+
+    def __enter__(self) -> StoreWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
