@@ -15,6 +15,7 @@ from emobox.manifest import read_manifest
 from emobox.report import cross_matrix, cross_table, intra_rows, intra_table
 from emobox.runs import ResultsDB, run_cross, run_intra
 from emobox.train import TrainConfig
+from emobox.workspace import Workspace
 
 run_app = typer.Typer(help="Train heads and evaluate: intra-corpus folds or cross-corpus pairs.",
                       no_args_is_help=True)
@@ -27,6 +28,15 @@ LrOption = Annotated[float, typer.Option(help="Peak learning rate (AdamW).")]
 HiddenOption = Annotated[int, typer.Option(help="Hidden size of the head.")]
 LayerOption = Annotated[int | None, typer.Option(help="Layer to train on [default: last stored].")]
 SeedOption = Annotated[int, typer.Option(help="Random seed.")]
+
+
+def _prepared(ws: Workspace, corpus: str) -> str:
+    """The registry name of `corpus`, after checking it is prepared in `ws`."""
+    name = get_corpus(corpus).name
+    if not ws.manifest(name).is_file():
+        raise EmoboxError(f"manifest not found: {ws.manifest(name)} "
+                          f"(run `emobox prepare {name} --raw DIR` first)")
+    return name
 
 
 def _config(epochs: int, lr: float, hidden: int, layer: int | None, seed: int) -> TrainConfig:
@@ -81,14 +91,15 @@ def run_intra_command(
 ) -> None:
     """Intra-corpus: train and test every fold; print UA / WA / macro-F1 (mean ± std)."""
     ws = workspace_of(workspace)
+    names = [_prepared(ws, c) for c in corpora]
     db = ResultsDB(ws.results)
     try:
-        for corpus in corpora:
-            run_intra(ws, get_corpus(corpus).name, model, scheme=scheme,
+        for name in names:
+            run_intra(ws, name, model, scheme=scheme,
                       config=_config(epochs, lr, hidden, layer, seed), db=db,
                       show_progress=not json_output)
         rows = [r for r in intra_rows(db.runs(protocol="intra", model=model))
-                if r.corpus in {get_corpus(c).name for c in corpora}]
+                if r.corpus in names]
     finally:
         db.close()
     if json_output:
@@ -116,7 +127,7 @@ def run_cross_command(
     if len(corpora) < 2:
         raise EmoboxError("cross-corpus needs at least two corpora")
     ws = workspace_of(workspace)
-    names = [get_corpus(c).name for c in corpora]
+    names = [_prepared(ws, c) for c in corpora]
     db = ResultsDB(ws.results)
     try:
         results = run_cross(ws, names, model, labels=labels.split(",") if labels else None,

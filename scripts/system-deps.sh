@@ -1,0 +1,14 @@
+#!/bin/sh
+# Debian packages emobox needs: espeak-ng (demo corpora). Installed when missing and root.
+set -e
+missing=""
+command -v espeak-ng >/dev/null 2>&1 || missing="$missing espeak-ng"
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian packages:$missing"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+else
+    echo "emobox: missing system packages:$missing — install them (e.g. sudo apt-get install$missing) and rerun" >&2
+    exit 1
+fi

@@ -1,0 +1,143 @@
+"""End to end: the reduced demo through the CLI, bad input, a tiny transformers model."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from emobox.cli import app
+from emobox.manifest import read_manifest
+from emobox.partition import Splits
+from emobox.runs import ResultsDB
+from emobox.workspace import Workspace
+
+runner = CliRunner()
+REDUCED = ["--languages", "en,de", "--speakers", "3", "--sentences", "4", "--epochs", "20"]
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", "from emobox.cli import main; main()", *args],
+                          capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def demo_ws(tmp_path_factory):
+    ws = tmp_path_factory.mktemp("demo")
+    result = runner.invoke(app, ["demo", "-w", str(ws), *REDUCED])
+    assert result.exit_code == 0, result.output
+    return ws, result.output
+
+
+def test_demo_prints_both_tables(demo_ws):
+    ws, output = demo_ws
+    assert "Intra-corpus" in output and "Cross-corpus accuracy" in output
+    assert "demo-en" in output and "demo-de" in output and "Eq. 1" in output
+    assert "synthetic" in output
+
+
+def test_demo_writes_every_stage(demo_ws):
+    ws = Workspace(demo_ws[0])
+    for corpus in ("demo-en", "demo-de"):
+        utts = read_manifest(ws.manifest(corpus))
+        assert len(utts) == 3 * 5 * 4
+        assert json.loads(ws.prepare_report(corpus).read_text())["skipped"] == 0
+        splits = Splits.load(ws.splits(corpus, "speaker-kfold"))
+        assert splits.speaker_independent and len(splits.folds) == 3
+        speaker = {u.key: u.speaker for u in utts}
+        for fold in splits.folds.values():  # speaker-independent: no speaker in both sides
+            assert not {speaker[k] for k in fold.test} & {speaker[k] for k in
+                                                          fold.train + fold.valid}
+            assert sorted(fold.train + fold.valid + fold.test) == sorted(speaker)
+    db = ResultsDB(ws.results)
+    runs = db.runs()
+    assert sorted({(r.protocol, r.train_corpus, r.test_corpus) for r in runs}) == [
+        ("cross", "demo-de", "demo-en"), ("cross", "demo-en", "demo-de"),
+        ("intra", "demo-de", "demo-de"), ("intra", "demo-en", "demo-en")]
+    assert all(0.0 <= r.metrics["ua"] <= 1.0 for r in runs)
+    assert len(db.predictions(runs[0].id)) == runs[0].metrics["n"]
+    db.close()
+
+
+def test_report_and_json_from_results(demo_ws):
+    ws, _ = demo_ws
+    result = runner.invoke(app, ["report", "-w", str(ws), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert {r["corpus"] for r in data["intra"]} == {"demo-en", "demo-de"}
+    assert len(data["cross"]) == 2
+
+
+def test_demo_is_deterministic(demo_ws, tmp_path):
+    again = runner.invoke(app, ["demo", "-w", str(tmp_path), *REDUCED, "--json"])
+    first = runner.invoke(app, ["report", "-w", str(demo_ws[0]), "--json"])
+    second = runner.invoke(app, ["report", "-w", str(tmp_path), "--json"])
+    assert again.exit_code == 0
+    assert json.loads(first.output) == json.loads(second.output)
+
+
+def test_intra_and_cross_verbs(demo_ws):
+    ws, _ = demo_ws
+    result = runner.invoke(app, ["run", "intra", "demo-en", "-w", str(ws), "--epochs", "3",
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)[0]["folds"] == 3
+    result = runner.invoke(app, ["run", "cross", "demo-en", "demo-de", "-w", str(ws),
+                                 "--epochs", "3", "--labels", "Angry,Sad"])
+    assert result.exit_code == 0, result.output
+    assert "Cross-corpus" in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["prepare", "no-such-corpus", "--raw", "."], "unknown corpus 'no-such-corpus'"),
+    (["prepare", "demo-en", "--raw", "/does/not/exist"], "raw folder does not exist"),
+    (["extract", "demo-en", "-w", "/does/not/exist"], "manifest not found"),
+    (["run", "intra", "demo-en", "-w", "/does/not/exist"], "manifest not found"),
+    (["report", "-w", "/does/not/exist"], "no results"),
+])
+def test_bad_input_is_one_line_without_traceback(args, message):
+    proc = cli(*args)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_manifest_line_with_missing_field(tmp_path):
+    ws = Workspace(tmp_path)
+    ws.manifest("demo-en").parent.mkdir(parents=True)
+    ws.manifest("demo-en").write_text('{"key": "demo-en-x", "wav": "x.wav"}\n')
+    proc = cli("partition", "demo-en", "-w", str(tmp_path))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "manifest.jsonl:1: missing field 'emo'" in proc.stderr
+
+
+def test_every_verb_has_help():
+    for verb in (["corpora"], ["demo"], ["prepare"], ["partition"], ["extract"],
+                 ["run", "intra"], ["run", "cross"], ["report"]):
+        result = runner.invoke(app, [*verb, "--help"])
+        assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_corpora_lists_demo_corpora_as_json():
+    result = runner.invoke(app, ["corpora", "--json", "--protocol", "demo"])
+    names = [c["name"] for c in json.loads(result.output)]
+    assert names == ["demo-de", "demo-en", "demo-fr"]
+
+
+def test_demo_with_a_tiny_transformers_model(tmp_path):
+    from transformers import WavLMConfig, WavLMModel
+
+    config = WavLMConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                         intermediate_size=64, conv_dim=(32, 32), conv_kernel=(10, 3),
+                         conv_stride=(5, 2), num_conv_pos_embeddings=16,
+                         num_conv_pos_embedding_groups=2, num_buckets=16, max_bucket_distance=50)
+    model_dir = tmp_path / "tiny-wavlm"
+    WavLMModel(config).save_pretrained(model_dir)
+    ws = tmp_path / "ws"
+    result = runner.invoke(app, ["demo", "-w", str(ws), "--model", str(model_dir),
+                                 "--languages", "en,fr", "--speakers", "2", "--sentences", "2",
+                                 "--epochs", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data["intra"]) == {"demo-en", "demo-fr"} and len(data["cross"]) == 2
