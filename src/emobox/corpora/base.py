@@ -160,6 +160,8 @@ class PatternCorpus(Corpus):
     speaker: FieldRule = "{speaker}"
     gender: FieldRule = None
     lang: FieldRule = None
+    #: Further manifest fields: {name: rule}, stored in the row's `extra`.
+    extra: Mapping[str, FieldRule] = field(default_factory=dict)
     expect: str = "the corpus's files"
     #: Returns a reason to skip the file (str) or None to keep it.
     exclude: Callable[[dict[str, str]], str | None] | None = None
@@ -200,6 +202,7 @@ class PatternCorpus(Corpus):
                 speaker=_str_or_none(render(self.speaker, fields)),
                 gender=render(self.gender, fields),
                 lang=render(self.lang, fields),
+                extra={name: render(rule, fields) for name, rule in self.extra.items()},
             )
         except SkipItem as exc:
             return Skip(rel.as_posix(), str(exc))

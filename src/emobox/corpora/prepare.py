@@ -80,7 +80,8 @@ def prepare(
             infos[cand.key] = info
 
     utterances: list[Utterance] = []
-    default_lang = corpus.info.languages[0] if corpus.info.languages else ""
+    # a corpus in one language fills in `lang`; a multilingual one must say per utterance
+    default_lang = corpus.info.languages[0] if len(corpus.info.languages) == 1 else ""
     for cand in labelled:
         info = infos[cand.key]
         if isinstance(info, str):
@@ -125,7 +126,7 @@ def build_report(corpus: Corpus, raw: Path, utterances: list[Utterance],
             warnings.append(f"{what}: registry says {expected}, found {actual}")
 
     compare("utterances", info.n_utterances, len(utterances))
-    compare("speakers", info.n_speakers, len(speakers) if speakers else None)
+    compare("speakers", info.n_speakers, len(speakers) if speakers else "no speaker ids")
     compare("emotions", len(info.emotions), len(labels))
     return {
         "corpus": corpus.name,
