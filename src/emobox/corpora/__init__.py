@@ -1,5 +1,6 @@
 """Corpus registry and preparation. One short module per corpus declares its spec."""
 
+from emobox.corpora._tables import SideFileError, TableCorpus
 from emobox.corpora.base import (
     Candidate,
     Corpus,
@@ -20,7 +21,9 @@ __all__ = [
     "PatternCorpus",
     "PrepareResult",
     "Skip",
+    "SideFileError",
     "SkipItem",
+    "TableCorpus",
     "get_corpus",
     "list_corpora",
     "lookup",

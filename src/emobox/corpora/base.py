@@ -165,7 +165,6 @@ class PatternCorpus(Corpus):
     expect: str = "the corpus's files"
     #: Returns a reason to skip the file (str) or None to keep it.
     exclude: Callable[[dict[str, str]], str | None] | None = None
-    case_insensitive_glob: bool = False
     _regex: re.Pattern = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
