@@ -18,11 +18,9 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
-from emobox.errors import EmoboxError
+from emobox.corpora._tables import SideFileError
 
-
-class SideFileError(EmoboxError):
-    """An annotation file (spreadsheet, TextGrid) is unreadable or malformed."""
+__all__ = ["SideFileError", "find_files", "posix", "read_table", "read_textgrid"]
 
 
 def find_files(folder: Path, suffixes: tuple[str, ...], *, recursive: bool = True) -> list[Path]:
