@@ -201,7 +201,8 @@ class PatternCorpus(Corpus):
                 speaker=_str_or_none(render(self.speaker, fields)),
                 gender=render(self.gender, fields),
                 lang=render(self.lang, fields),
-                extra={name: render(rule, fields) for name, rule in self.extra.items()},
+                extra={name: value for name, rule in self.extra.items()
+                       if (value := render(rule, fields)) is not None},
             )
         except SkipItem as exc:
             return Skip(rel.as_posix(), str(exc))
