@@ -1,18 +1,26 @@
-"""Run an extractor over a prepared corpus into its feature store (resumable)."""
+"""Run an extractor over prepared corpora into their feature stores (batched, resumable).
+
+Utterances are planned into batches by total audio seconds from length-sorted buckets
+(`plan_batches`, deterministic, so the Ray executor computes the same batches); audio is
+decoded and resampled in background threads; the store is committed every `chunk_seconds`
+of audio. Unreadable audio is reported and skipped, the rest extracted.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from rich.progress import ProgressColumn, Task
+from rich.text import Text
 
 from emobox.audio import load
 from emobox.errors import AudioError, EmoboxError
 from emobox.features.base import Extractor
-from emobox.features.store import FeatureStore
+from emobox.features.batching import plan_batches, prefetch
+from emobox.features.store import FeatureStore, StoreWriter
 from emobox.manifest import Utterance
 from emobox.progress import new_progress
 
@@ -28,16 +36,53 @@ class ExtractResult:
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
-def get_extractor(model: str, *, layers: str | list[int] | None = "all",
-                  device: str = "cpu") -> Extractor:
-    """``egemaps`` for openSMILE eGeMAPS functionals, else a transformers model id or folder."""
-    if model == "egemaps":
-        from emobox.features.egemaps import EgemapsExtractor
+HANDCRAFTED = ("egemaps", "egemaps-lld", "logmel")
 
-        return EgemapsExtractor()
+
+def get_extractor(model: str, *, layers: str | list[int] | None = "all", device: str = "cpu",
+                  bf16: bool = True, whisper_mode: str = "pad30", layer_norm: bool = False,
+                  batch_seconds: float = 60.0) -> Extractor:
+    """``egemaps`` / ``egemaps-lld`` / ``logmel`` for handcrafted features, else a registry
+    name, a transformers hub id, a local model folder or a CTranslate2 Whisper folder."""
+    if model in HANDCRAFTED:
+        from emobox.features.handcrafted import handcrafted
+
+        return handcrafted(model)
     from emobox.features.hf import HFExtractor
 
-    return HFExtractor(model, layers=layers, device=device)
+    return HFExtractor(model, layers=layers, device=device, bf16=bf16,
+                       whisper_mode=whisper_mode, layer_norm=layer_norm,
+                       batch_seconds=batch_seconds)
+
+
+def utterance_seconds(u: Utterance) -> float:
+    """Planned length of an utterance (segment bounds, else the manifest's length)."""
+    if u.start_time is not None and u.end_time is not None:
+        return float(u.end_time) - float(u.start_time)
+    return float(u.length or 0.0)
+
+
+def open_store(extractor: Extractor, store_path: str | Path) -> StoreWriter:
+    return FeatureStore.create(store_path, model=extractor.name, layers=extractor.layers,
+                               dim=extractor.dim, frame_rate=extractor.frame_rate,
+                               extra={"norm": extractor.norm,
+                                      **getattr(extractor, "store_meta", lambda: {})()})
+
+
+def batches_of(extractor: Extractor, utterances: Sequence[Utterance]) -> list[list[Utterance]]:
+    """The deterministic batch plan of `utterances` for `extractor`."""
+    seconds = float(getattr(extractor, "batch_seconds", 0.0) or 0.0)
+    plan = plan_batches([utterance_seconds(u) for u in utterances],
+                        max_seconds=seconds, max_items=64 if seconds else 1)
+    return [[utterances[i] for i in batch] for batch in plan]
+
+
+class AudioRateColumn(ProgressColumn):
+    """Audio seconds per wall-clock second."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:,.1f} audio-s/s", style="cyan")
 
 
 def extract_corpus(
@@ -46,41 +91,55 @@ def extract_corpus(
     raw_root: str | Path,
     store_path: str | Path,
     *,
-    chunk_size: int = 64,
+    chunk_seconds: float = 600.0,
     decode_workers: int = 2,
     show_progress: bool = True,
+    batches: Sequence[Sequence[Utterance]] | None = None,
 ) -> ExtractResult:
-    """Extract every utterance not yet in the store; decoding runs ahead in background threads;
-    the store is committed every `chunk_size` utterances. Unreadable audio is skipped and
-    listed in the result, the rest extracted."""
+    """Extract every utterance not yet in the store (batched, resumable, committed every
+    `chunk_seconds` of audio). `batches` overrides the plan (the Ray executor passes a
+    shard's share of the global plan)."""
     raw_root = Path(raw_root)
-    writer = FeatureStore.create(store_path, model=extractor.name, layers=extractor.layers,
-                                 dim=extractor.dim, frame_rate=extractor.frame_rate,
-                                 extra={"norm": extractor.norm})
+    writer = open_store(extractor, store_path)
     todo = [u for u in utterances if u.key not in writer]
     result = ExtractResult(Path(store_path), 0, len(utterances) - len(todo), 0.0)
+    plan = ([[u for u in b if u.key not in writer] for b in batches] if batches is not None
+            else batches_of(extractor, todo))
+    plan = [b for b in plan if b]
 
-    def decode(u: Utterance) -> np.ndarray | str:
-        try:
-            return load(raw_root / u.wav, start=u.start_time, end=u.end_time,
-                        sample_rate=extractor.sample_rate)
-        except AudioError as exc:
-            return str(exc)
+    def decode(batch: Sequence[Utterance]) -> list[np.ndarray | str]:
+        out: list[np.ndarray | str] = []
+        for u in batch:
+            try:
+                audio = load(raw_root / u.wav, start=u.start_time, end=u.end_time,
+                             sample_rate=extractor.sample_rate)
+                out.append(audio if len(audio) else "no audio samples")
+            except AudioError as exc:
+                out.append(str(exc))
+        return out
 
+    total = sum(utterance_seconds(u) for b in plan for u in b)
+    since_commit = 0.0
     try:
-        with ThreadPoolExecutor(max_workers=decode_workers) as pool, new_progress() as progress:
-            task = progress.add_task(f"extract {Path(store_path).name}", total=len(todo),
+        with new_progress(AudioRateColumn()) as progress:
+            task = progress.add_task(f"extract {Path(store_path).name}", total=total or None,
                                      visible=show_progress)
-            for i, (u, audio) in enumerate(zip(todo, pool.map(decode, todo))):
-                if isinstance(audio, str) or len(audio) == 0:
-                    result.failed.append((u.key, audio if isinstance(audio, str) else "empty"))
-                else:
-                    writer.add(u.key, extractor.extract(audio))
-                    result.extracted += 1
-                    result.audio_seconds += len(audio) / extractor.sample_rate
-                if (i + 1) % chunk_size == 0:
+            for batch, decoded in prefetch(plan, decode, workers=decode_workers, ahead=3):
+                good = [(u, a) for u, a in zip(batch, decoded) if not isinstance(a, str)]
+                result.failed += [(u.key, a) for u, a in zip(batch, decoded)
+                                  if isinstance(a, str)]
+                if good:
+                    feats = extractor.extract_batch([a for _, a in good])
+                    for (u, audio), f in zip(good, feats):
+                        writer.add(u.key, f)
+                        seconds = len(audio) / extractor.sample_rate
+                        result.extracted += 1
+                        result.audio_seconds += seconds
+                        since_commit += seconds
+                if since_commit >= chunk_seconds:
                     writer.commit()
-                progress.advance(task)
+                    since_commit = 0.0
+                progress.advance(task, sum(utterance_seconds(u) for u in batch))
     finally:
         writer.close()
     if result.extracted == 0 and result.already_done == 0:

@@ -1,80 +1,305 @@
-"""Hidden states of a transformers speech model (hub id or local folder), all layers in one pass."""
+"""Hidden states of a transformers speech model (registry name, hub id or local folder).
+
+One forward pass gives every hidden state (the embeddings, then one per block); the selected
+layers are kept. Utterances are batched (zero-padded, with an attention mask where the model
+takes one); audio longer than the model's window (30 s; CLAP 10 s) is cut into windows whose
+frames are stitched back together. bf16 autocast is on by default (``bf16=False`` opts out).
+
+Input handling per family (see `emobox.features.registry`):
+
+* waveform models (wav2vec 2.0, HuBERT, WavLM, data2vec, MERT at 24 kHz): raw samples,
+  normalised per utterance where the checkpoint's feature extractor says so;
+* Whisper: log-mel from `WhisperFeatureExtractor`, encoder only, ``pad30`` (pad to 30 s as both
+  papers do, keep the frames of the real audio) or ``trim`` (encode only the real length);
+* w2v-BERT 2.0: fbank features from `SeamlessM4TFeatureExtractor`;
+* CLAP: 48 kHz log-mel from `ClapFeatureExtractor`; the final HTSAT stage averaged over
+  frequency, one layer.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from emobox.errors import EmoboxError
 from emobox.features.base import Extractor, parse_layers
+from emobox.features.batching import plan_batches
+from emobox.features.registry import family_of_config, info
 
-WHISPER_SECONDS = 30
-MIN_SAMPLES = 400
+WINDOW_SECONDS = 30.0
+CLAP_SECONDS = 10.0
+MIN_SAMPLES = 400  # one 25 ms window of the conv front end
 WHISPER_HOP = 320  # encoder frames are 20 ms: 160-sample mel hop × stride-2 conv
+WHISPER_MODES = ("pad30", "trim")
+
+
+def parse_device(device: str) -> torch.device:
+    """``cpu``, ``cuda`` or ``cuda:N``, checked against the machine."""
+    try:
+        dev = torch.device(device)
+    except RuntimeError:
+        raise EmoboxError(f"--device must be cpu, cuda or cuda:N, not {device!r}") from None
+    if dev.type == "cuda" and (not torch.cuda.is_available()
+                               or (dev.index or 0) >= torch.cuda.device_count()):
+        raise EmoboxError(f"device {device!r} is not available on this machine")
+    if dev.type not in ("cpu", "cuda"):
+        raise EmoboxError(f"--device must be cpu, cuda or cuda:N, not {device!r}")
+    return dev
 
 
 class HFExtractor(Extractor):
-    """Any `AutoModel` speech encoder: wav2vec 2.0, HuBERT, WavLM, data2vec-audio, Whisper.
-
-    Whisper runs its encoder on 30 s of log-mel input (``pad30``, the protocol of EmoBox and
-    SER Evals) and keeps the frames of the real audio.
-    """
+    """Every selected hidden state of a transformers speech encoder, in one forward pass."""
 
     norm = "layer"
 
-    def __init__(self, model: str, *, layers: str | list[int] | None = "all",
-                 device: str = "cpu") -> None:
+    def __init__(self, model: str, *, layers: str | Sequence[int] | None = "all",
+                 device: str = "cpu", bf16: bool = True, whisper_mode: str = "pad30",
+                 layer_norm: bool = False, batch_seconds: float = 60.0) -> None:
         from transformers import AutoConfig, AutoModel
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+        if whisper_mode not in WHISPER_MODES:
+            raise EmoboxError(f"whisper mode must be one of {', '.join(WHISPER_MODES)}, "
+                              f"not {whisper_mode!r}")
+        entry = info(model)
+        source = entry.hub_id or model
+        if entry.family == "data2vec2" and not Path(model).is_dir():
+            raise EmoboxError(f"{model}: {entry.note}")
+        from emobox.features.ct2 import ensure_transformers
+
+        source = ensure_transformers(source)
+        remote = entry.family == "mert"
         try:
-            config = AutoConfig.from_pretrained(model)
-            net = AutoModel.from_pretrained(model)
+            config = AutoConfig.from_pretrained(source, trust_remote_code=remote)
+            family = family_of_config(config.model_type)
+            net = AutoModel.from_pretrained(source, trust_remote_code=remote)
         except (OSError, ValueError) as exc:
             raise EmoboxError(f"cannot load model {model!r}: {str(exc).splitlines()[0]}") from None
         self.name = model
-        self.device = torch.device(device)
-        self.is_whisper = config.model_type == "whisper"
-        self.model = (net.encoder if self.is_whisper else net).to(self.device).eval()
-        n_layers = config.num_hidden_layers + 1
-        if self.is_whisper:
-            n_layers = config.encoder_layers + 1
+        self.family = family
+        self.device = parse_device(device)
+        self.bf16 = bf16
+        self.whisper_mode = whisper_mode
+        self.layer_norm = layer_norm
+        self.batch_seconds = batch_seconds
+        self.sample_rate = int(getattr(config, "sample_rate", 0) or entry.sample_rate)
+        if family == "whisper":
+            net, n_layers, self.dim = net.encoder, config.encoder_layers + 1, config.d_model
+        elif family == "clap":
+            net, n_layers = net.audio_model, 1
+            self.dim = config.audio_config.hidden_size
+            self.sample_rate = 48000
+        else:
+            n_layers, self.dim = config.num_hidden_layers + 1, config.hidden_size
+        self.model = net.to(self.device).eval()
         self.layers = parse_layers(layers, n_layers)
-        self.dim = config.d_model if self.is_whisper else config.hidden_size
-        self.frame_rate = 50.0
-        self._feature_extractor = _feature_extractor(model, self.is_whisper)
-        self._normalize = bool(getattr(self._feature_extractor, "do_normalize", False)) or (
+        self.frame_rate = {"clap": None, "mert": 75.0}.get(family, 50.0)
+        if family == "hubert" and self.sample_rate == 24000:
+            self.frame_rate = 75.0
+        self.window = CLAP_SECONDS if family == "clap" else WINDOW_SECONDS
+        self._fe = _feature_extractor(source, family, config)
+        self._normalize = bool(getattr(self._fe, "do_normalize", False)) or (
             getattr(config, "feat_extract_norm", "group") == "layer")
+        self._valid: list[torch.Tensor] = []  # per-batch masks the padding hooks read
+        if family not in ("whisper", "w2v-bert", "clap"):
+            _install_padding_hooks(self.model, self._valid)
+
+    # -- public ---------------------------------------------------------------------------
+    def store_meta(self) -> dict:
+        """Settings recorded in (and checked against) the feature store."""
+        meta: dict = {"family": self.family, "bf16": self.bf16, "layer_norm": self.layer_norm,
+                      "sample_rate": self.sample_rate}
+        if self.family == "whisper":
+            meta["whisper_mode"] = self.whisper_mode
+        return meta
+
+    def extract(self, audio: np.ndarray) -> np.ndarray:
+        return self.extract_batch([audio])[0]
 
     @torch.inference_mode()
-    def extract(self, audio: np.ndarray) -> np.ndarray:
-        if self.is_whisper:
-            inputs = self._feature_extractor(audio, sampling_rate=16000, return_tensors="pt")
-            hidden = self.model(inputs.input_features.to(self.device),
-                                output_hidden_states=True).hidden_states
-            keep = max(1, math.ceil(len(audio) / WHISPER_HOP))
-            keep = min(keep, hidden[0].shape[1])
-        else:
+    def extract_batch(self, audios: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Features of several utterances, ``(len(layers), n_frames, dim)`` float32 each."""
+        window = int(self.window * self.sample_rate)
+        segments: list[np.ndarray] = []
+        owner: list[int] = []
+        for i, audio in enumerate(audios):
             audio = np.asarray(audio, dtype=np.float32)
-            if len(audio) < MIN_SAMPLES:  # the conv front end needs one 25 ms window
-                audio = np.pad(audio, (0, MIN_SAMPLES - len(audio)))
-            x = torch.from_numpy(audio)[None]
+            for start in range(0, max(len(audio), 1), window):
+                segments.append(audio[start:start + window])
+                owner.append(i)
+        cost = [self.window if self._padded() else len(s) / self.sample_rate for s in segments]
+        outputs: list[torch.Tensor | None] = [None] * len(segments)
+        for group in plan_batches(cost, max_seconds=self.batch_seconds):
+            for j, feats in zip(group, self.forward([segments[j] for j in group])):
+                outputs[j] = feats
+        result = []
+        for i in range(len(audios)):
+            parts = [outputs[j] for j, o in enumerate(owner) if o == i]
+            feats = torch.cat(parts, dim=1) if len(parts) > 1 else parts[0]  # type: ignore
+            if self.layer_norm:
+                feats = F.layer_norm(feats.float(), feats.shape[-1:])
+            result.append(feats.float().cpu().numpy())
+        return result
+
+    def forward(self, segments: Sequence[np.ndarray]) -> list[torch.Tensor]:
+        """One forward pass over a batch of segments (each at most one window long):
+        ``(len(layers), n_frames, dim)`` per segment."""
+        autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16)
+        with autocast:
+            if self.family == "whisper":
+                hidden, frames = self._whisper(segments)
+            elif self.family == "w2v-bert":
+                hidden, frames = self._w2v_bert(segments)
+            elif self.family == "clap":
+                hidden, frames = self._clap(segments)
+            else:
+                hidden, frames = self._waveform(segments)
+        return [torch.stack([hidden[layer][b, :n] for layer in self.layers])
+                for b, n in enumerate(frames)]
+
+    # -- families ---------------------------------------------------------------------------
+    def _padded(self) -> bool:
+        return self.family == "whisper" and self.whisper_mode == "pad30"
+
+    def _waveform(self, segments: Sequence[np.ndarray]) -> tuple[Sequence[torch.Tensor], list]:
+        lengths = [max(len(s), MIN_SAMPLES) for s in segments]
+        x = torch.zeros(len(segments), max(lengths))
+        mask = torch.zeros(len(segments), max(lengths), dtype=torch.long)
+        for b, s in enumerate(segments):
+            t = torch.from_numpy(s)
             if self._normalize:
-                x = (x - x.mean()) / torch.sqrt(x.var() + 1e-7)
-            hidden = self.model(x.to(self.device), output_hidden_states=True).hidden_states
-            keep = hidden[0].shape[1]
-        stacked = torch.stack([hidden[i][0, :keep] for i in self.layers])
-        return stacked.float().cpu().numpy()
+                t = (t - t.mean()) / torch.sqrt(t.var(unbiased=False) + 1e-7)
+            x[b, :len(s)] = t
+            mask[b, :lengths[b]] = 1
+        kwargs = {"attention_mask": mask.to(self.device)} if len(segments) > 1 else {}
+        frames = self.model._get_feat_extract_output_lengths(torch.tensor(lengths)).tolist()
+        self._valid[:] = [torch.tensor(lengths), torch.tensor(frames)] if kwargs else []
+        try:
+            out = self.model(x.to(self.device), output_hidden_states=True, **kwargs)
+        finally:
+            self._valid.clear()
+        return out.hidden_states, [int(n) for n in frames]
+
+    def _whisper(self, segments: Sequence[np.ndarray]) -> tuple[Sequence[torch.Tensor], list]:
+        frames = [max(1, math.ceil(len(s) / WHISPER_HOP)) for s in segments]
+        if self.whisper_mode == "pad30":
+            with _no_autocast(self.device):
+                feats = self._fe(list(segments), sampling_rate=16000, return_tensors="pt")
+            out = self.model(feats.input_features.to(self.device), output_hidden_states=True)
+            return out.hidden_states, frames
+        longest = max(frames)
+        with _no_autocast(self.device):
+            feats = self._fe(list(segments), sampling_rate=16000, return_tensors="pt",
+                             padding="max_length", max_length=longest * WHISPER_HOP,
+                             truncation=True).input_features.to(self.device)
+        return _whisper_encode(self.model, feats, frames), frames
+
+    def _w2v_bert(self, segments: Sequence[np.ndarray]) -> tuple[Sequence[torch.Tensor], list]:
+        padded = [s if len(s) >= MIN_SAMPLES else np.pad(s, (0, MIN_SAMPLES - len(s)))
+                  for s in segments]
+        with _no_autocast(self.device):
+            feats = self._fe(padded, sampling_rate=16000, return_tensors="pt", padding=True,
+                             return_attention_mask=True)
+        mask = feats.attention_mask
+        out = self.model(feats.input_features.to(self.device),
+                         attention_mask=mask.to(self.device), output_hidden_states=True)
+        return out.hidden_states, [int(n) for n in mask.sum(1)]
+
+    def _clap(self, segments: Sequence[np.ndarray]) -> tuple[Sequence[torch.Tensor], list]:
+        with _no_autocast(self.device):
+            feats = self._fe(list(segments), sampling_rate=48000, return_tensors="pt")
+        out = self.model(input_features=feats.input_features.to(self.device),
+                         is_longer=feats.is_longer.to(self.device))
+        hidden = out.last_hidden_state  # (batch, dim, freq, time)
+        frames = hidden.mean(dim=2).transpose(1, 2)
+        n = [max(1, math.ceil(frames.shape[1] * len(s) / (CLAP_SECONDS * 48000)))
+             for s in segments]
+        return [frames], n
 
 
-def _feature_extractor(model: str, is_whisper: bool):
-    from transformers import AutoFeatureExtractor, WhisperFeatureExtractor
+def _no_autocast(device: torch.device):
+    return torch.autocast(device.type, enabled=False)
+
+
+def _install_padding_hooks(model, valid: list[torch.Tensor]) -> None:
+    """Make a padded batch compute what each utterance computes alone: the first conv layer's
+    GroupNorm (a per-channel norm over time in wav2vec 2.0 / HuBERT / WavLM base) uses only
+    the real samples' statistics, and data2vec's stacked positional convolutions see zeros
+    past the end, as zero padding gives them alone. `valid` holds [sample lengths, frame
+    lengths] while a padded batch runs, and is empty otherwise."""
+    conv_layers = getattr(getattr(model, "feature_extractor", None), "conv_layers", None)
+    first = conv_layers[0] if conv_layers is not None else None
+    norm = getattr(first, "layer_norm", None)
+    if isinstance(norm, torch.nn.GroupNorm):
+        conv = first.conv
+
+        def masked_group_norm(module, inputs, output):
+            if not valid:
+                return output
+            lengths = (valid[0] - conv.kernel_size[0]) // conv.stride[0] + 1
+            out = output.clone()
+            for b, n in enumerate(lengths.tolist()):
+                if n < inputs[0].shape[-1]:
+                    out[b, :, :n] = F.group_norm(inputs[0][b:b + 1, :, :n], module.num_groups,
+                                                 module.weight, module.bias, module.eps)[0]
+            return out
+
+        norm.register_forward_hook(masked_group_norm)
+    pos = getattr(getattr(model, "encoder", None), "pos_conv_embed", None)
+    for layer in getattr(pos, "layers", []):  # data2vec-audio: (batch, channels, time)
+
+        def zero_padding(module, inputs, output):
+            if not valid:
+                return output
+            keep = torch.arange(output.shape[-1])[None, :] < valid[1][:, None]
+            return output * keep[:, None, :].to(output.device, output.dtype)
+
+        layer.register_forward_hook(zero_padding)
+
+
+def _whisper_encode(encoder, feats: torch.Tensor, frames: Sequence[int]) -> list[torch.Tensor]:
+    """The Whisper encoder on mel input of any length up to 30 s (the model's own forward
+    insists on exactly 30 s), masking the padding of shorter clips in the batch."""
+    x = F.gelu(encoder.conv1(feats))
+    x = F.gelu(encoder.conv2(x)).permute(0, 2, 1)
+    n = x.shape[1]
+    x = x + encoder.embed_positions.weight[:n].to(x.dtype)
+    mask = None
+    if min(frames) < n:
+        keep = torch.arange(n, device=x.device)[None, :] < torch.tensor(frames, device=x.device
+                                                                          )[:, None]
+        mask = torch.zeros(len(frames), 1, n, n, device=x.device, dtype=x.dtype)
+        mask = mask.masked_fill(~keep[:, None, None, :], torch.finfo(x.dtype).min)
+    states = [x]
+    for layer in encoder.layers:
+        x = layer(x, mask)
+        x = x[0] if isinstance(x, tuple) else x
+        states.append(x)
+    states[-1] = encoder.layer_norm(x)
+    return states
+
+
+def _feature_extractor(source: str, family: str, config):
+    import transformers as tf
 
     try:
-        return AutoFeatureExtractor.from_pretrained(model)
+        return tf.AutoFeatureExtractor.from_pretrained(source)
     except (OSError, ValueError):
-        if is_whisper:
-            return WhisperFeatureExtractor()
-        return None
-
+        pass
+    if family == "whisper":
+        return tf.WhisperFeatureExtractor(feature_size=config.num_mel_bins)
+    if family == "w2v-bert":
+        return tf.SeamlessM4TFeatureExtractor(
+            feature_size=config.feature_projection_input_dim // 2)
+    if family == "clap":
+        fusion = bool(config.audio_config.enable_fusion)
+        return tf.ClapFeatureExtractor(feature_size=config.audio_config.num_mel_bins,
+                                       truncation="fusion" if fusion else "rand_trunc")
+    return None

