@@ -1,4 +1,4 @@
-"""Data partitions: schemes that turn a manifest into folds of train / valid / test keys.
+"""Folds, splits files, the scheme registry, the validation split and the leakage guard.
 
 Every scheme is a function ``(utterances, *, seed, **params) -> list[Fold]`` registered in
 `SCHEMES`; `partition` runs one and carves the validation split. All randomness is seeded.
@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +24,9 @@ from typing import Any
 
 from emobox.errors import EmoboxError
 from emobox.manifest import Utterance, atomic_write_text
+
+#: Fewest speakers in a fold's train for a speaker-disjoint validation split.
+MIN_VALID_SPEAKERS = 4
 
 
 @dataclass
@@ -38,6 +41,18 @@ class Fold:
         return {"train": self.train, "valid": self.valid, "test": self.test}
 
 
+class Folds(list):
+    """What a scheme may return instead of a plain list of folds: the folds plus facts the
+    registry cannot know in advance (speaker independence for this corpus, notes)."""
+
+    def __init__(self, folds: Sequence[Fold] = (), *, speaker_independent: bool | None = None,
+                 notes: Sequence[str] = (), params: dict[str, Any] | None = None) -> None:
+        super().__init__(folds)
+        self.speaker_independent = speaker_independent
+        self.notes = list(notes)
+        self.params = dict(params or {})
+
+
 @dataclass
 class Splits:
     """The folds of one scheme on one corpus, with the scheme's name and parameters."""
@@ -46,14 +61,31 @@ class Splits:
     folds: dict[str, Fold]
     params: dict[str, Any] = field(default_factory=dict)
     speaker_independent: bool = False
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"scheme": self.scheme, "params": self.params,
+        data = {"scheme": self.scheme, "params": self.params,
                 "speaker_independent": self.speaker_independent,
                 "folds": {name: fold.to_dict() for name, fold in self.folds.items()}}
+        if self.notes:
+            data["notes"] = self.notes
+        return data
 
     def save(self, path: str | os.PathLike) -> Path:
-        return atomic_write_text(path, json.dumps(self.to_dict(), indent=1) + "\n")
+        return atomic_write_text(path, json.dumps(self.to_dict(), indent=1, ensure_ascii=False)
+                                 + "\n")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, where: str = "splits") -> Splits:
+        """Build from `to_dict` output (``valid`` may be missing)."""
+        try:
+            folds = {str(name): Fold(train=list(f.get("train", [])), valid=list(f.get("valid", [])),
+                                     test=list(f["test"]))
+                     for name, f in data["folds"].items()}
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise EmoboxError(f"{where}: not a splits file (missing {exc})") from None
+        return cls(str(data.get("scheme", "file")), folds, dict(data.get("params", {})),
+                   bool(data.get("speaker_independent", False)), list(data.get("notes", [])))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Splits:
@@ -61,16 +93,19 @@ class Splits:
         if not path.is_file():
             raise EmoboxError(f"splits file not found: {path} (run `emobox partition` first)")
         try:
-            data = json.loads(path.read_text())
-            folds = {name: Fold(**f) for name, f in data["folds"].items()}
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
             raise EmoboxError(f"{path}: not a splits file ({exc})") from None
-        return cls(data.get("scheme", path.stem), folds, data.get("params", {}),
-                   data.get("speaker_independent", False))
+        if not isinstance(data, dict):
+            raise EmoboxError(f"{path}: not a splits file (expected a JSON object)")
+        splits = cls.from_dict(data, where=str(path))
+        if "scheme" not in data:
+            splits.scheme = path.stem
+        return splits
 
 
 SchemeFn = Callable[..., list[Fold]]
-#: name -> (function, speaker independent?)
+#: name -> (function, speaker independent?); a scheme returning `Folds` may override the flag.
 SCHEMES: dict[str, tuple[SchemeFn, bool]] = {}
 
 
@@ -98,8 +133,18 @@ def partition(
     if scheme_name not in SCHEMES:
         raise EmoboxError(f"unknown partition scheme {scheme_name!r} "
                           f"(available: {', '.join(sorted(SCHEMES))})")
+    if not utterances:
+        raise EmoboxError("cannot partition an empty manifest")
+    if not 0 <= valid_fraction < 1:
+        raise EmoboxError(f"valid fraction must be in [0, 1), not {valid_fraction}")
     fn, independent = SCHEMES[scheme_name]
     folds = fn(list(utterances), seed=seed, **params)
+    notes: list[str] = []
+    extra_params: dict[str, Any] = {}
+    if isinstance(folds, Folds):
+        if folds.speaker_independent is not None:
+            independent = folds.speaker_independent
+        notes, extra_params = folds.notes, folds.params
     by_key = {u.key: u for u in utterances}
     for i, fold in enumerate(folds):
         if valid_fraction > 0 and not fold.valid:
@@ -107,7 +152,8 @@ def partition(
             fold.train, fold.valid = validation_split(
                 train, valid_fraction, seed=seed + i, speaker_disjoint=independent)
     splits = Splits(scheme_name, {str(i + 1): f for i, f in enumerate(folds)},
-                    {"seed": seed, "valid_fraction": valid_fraction, **params}, independent)
+                    {"seed": seed, "valid_fraction": valid_fraction, **params, **extra_params},
+                    independent, notes)
     check_leakage(splits, by_key)
     return splits
 
@@ -115,14 +161,15 @@ def partition(
 def validation_split(
     train: Sequence[Utterance], fraction: float, *, seed: int = 0, speaker_disjoint: bool = False
 ) -> tuple[list[str], list[str]]:
-    """Hold out `fraction` of `train`: whole speakers (≥ 3 needed) when `speaker_disjoint`,
-    else a per-label stratified sample. Returns (train keys, valid keys)."""
+    """Hold out `fraction` of `train` (EmoBox §3.1: 20 %). With `speaker_disjoint` and at least
+    `MIN_VALID_SPEAKERS` speakers: whole speakers, chosen (seeded) so that valid holds close to
+    `fraction` of the utterances with a label mix close to train's; else a per-label
+    stratified sample. Returns (train keys in input order, sorted valid keys)."""
     rng = random.Random(seed)
     speakers = sorted({u.speaker for u in train if u.speaker is not None})
-    if speaker_disjoint and len(speakers) >= 3:
-        rng.shuffle(speakers)
-        n_valid = max(1, round(fraction * len(speakers)))
-        held = set(speakers[:n_valid])
+    has_all = all(u.speaker is not None for u in train)
+    if speaker_disjoint and has_all and len(speakers) >= MIN_VALID_SPEAKERS and fraction > 0:
+        held = _pick_speakers(train, speakers, fraction, rng)
         valid = [u.key for u in train if u.speaker in held]
     else:
         valid = []
@@ -134,9 +181,44 @@ def validation_split(
     return [u.key for u in train if u.key not in held_keys], sorted(held_keys)
 
 
+def _pick_speakers(train: Sequence[Utterance], speakers: list[str], fraction: float,
+                   rng: random.Random, tries: int = 64) -> set[str]:
+    """The best of `tries` seeded speaker orders, each cut where valid reaches `fraction`:
+    smallest size error plus label-distribution distance."""
+    per_spk: dict[str, Counter] = defaultdict(Counter)
+    for u in train:
+        per_spk[u.speaker][u.label] += 1  # type: ignore[index]
+    total = Counter(u.label for u in train)
+    n = len(train)
+    target = fraction * n
+    best: tuple[float, list[str]] | None = None
+    for _ in range(tries):
+        order = speakers[:]
+        rng.shuffle(order)
+        chosen: list[str] = []
+        got: Counter = Counter()
+        for s in order[:-1]:  # never hold out every speaker
+            size = sum(got.values())
+            if size and abs(size - target) <= abs(size + sum(per_spk[s].values()) - target):
+                break
+            chosen.append(s)
+            got.update(per_spk[s])
+        size = sum(got.values())
+        dist = sum(abs(got[lab] / size - total[lab] / n) for lab in total) / 2
+        score = abs(size - target) / n + dist
+        if best is None or score < best[0] - 1e-12:
+            best = (score, chosen)
+    return set(best[1]) if best else set()
+
+
 def check_leakage(splits: Splits, by_key: dict[str, Utterance]) -> None:
-    """Refuse a key in two parts of a fold, and shared speakers in a speaker-independent one."""
+    """Refuse a key listed twice in a fold (in one part or two), and speakers shared between
+    test and train/valid in a speaker-independent scheme (naming them)."""
     for name, fold in splits.folds.items():
+        for part, keys in fold.to_dict().items():
+            if len(set(keys)) != len(keys):
+                dup = next(k for k, c in Counter(keys).items() if c > 1)
+                raise EmoboxError(f"fold {name}: key {dup!r} is listed twice in {part}")
         parts = {"train": set(fold.train), "valid": set(fold.valid), "test": set(fold.test)}
         for a, b in (("train", "test"), ("train", "valid"), ("valid", "test")):
             both = parts[a] & parts[b]
@@ -150,10 +232,11 @@ def check_leakage(splits: Splits, by_key: dict[str, Utterance]) -> None:
                                   f"speakers with train: {', '.join(sorted(map(str, shared)))}")
 
 
-def _by_label(utts: Sequence[Utterance]) -> dict[str, list[Utterance]]:
+def _by_label(utts: Sequence[Utterance], field_name: str = "label"
+              ) -> dict[str, list[Utterance]]:
     groups: dict[str, list[Utterance]] = defaultdict(list)
     for u in utts:
-        groups[u.label].append(u)
+        groups[getattr(u, field_name)].append(u)
     return dict(sorted(groups.items()))
 
 
@@ -178,6 +261,19 @@ def _folds_from_groups(utts: Sequence[Utterance], groups: list[list[str]]) -> li
     return folds
 
 
+def _stratified_test(utts: Sequence[Utterance], fraction: float, rng: random.Random,
+                     by: str = "label") -> set[str]:
+    """floor(`fraction` × count) keys of each `by` value (label or raw emo), seeded."""
+    if by not in ("label", "emo"):
+        raise EmoboxError(f"stratify by 'label' or 'emo', not {by!r}")
+    test: set[str] = set()
+    for group in _by_label(utts, by).values():
+        keys = sorted(u.key for u in group)
+        rng.shuffle(keys)
+        test.update(keys[: int(fraction * len(keys))])
+    return test
+
+
 @scheme("loso", speaker_independent=True)
 def leave_one_speaker_out(utts: list[Utterance], *, seed: int = 0) -> list[Fold]:
     """One fold per speaker (sorted speaker order)."""
@@ -188,6 +284,8 @@ def leave_one_speaker_out(utts: list[Utterance], *, seed: int = 0) -> list[Fold]
 def speaker_kfold(utts: list[Utterance], *, seed: int = 0, k: int = 5) -> list[Fold]:
     """`k` folds of disjoint speaker groups (k capped at the number of speakers); speakers are
     shuffled with `seed` and dealt so the groups' utterance counts are as even as possible."""
+    if k < 2:
+        raise EmoboxError(f"speaker-kfold needs k ≥ 2, not {k}")
     speakers = _require_speakers(utts, 2)
     k = min(k, len(speakers))
     counts: dict[str, int] = defaultdict(int)
@@ -206,13 +304,12 @@ def speaker_kfold(utts: list[Utterance], *, seed: int = 0, k: int = 5) -> list[F
 
 
 @scheme("stratified", speaker_independent=False)
-def stratified(utts: list[Utterance], *, seed: int = 0, test_fraction: float = 0.25) -> list[Fold]:
-    """One speaker-dependent fold: floor(`test_fraction` × count) of each label to test."""
-    rng = random.Random(seed)
-    test: set[str] = set()
-    for label_utts in _by_label(utts).values():
-        keys = [u.key for u in label_utts]
-        rng.shuffle(keys)
-        test.update(keys[: int(test_fraction * len(keys))])
+def stratified(utts: list[Utterance], *, seed: int = 0, test_fraction: float = 0.25,
+               by: str = "label") -> list[Fold]:
+    """One speaker-dependent fold: floor(`test_fraction` × count) of each label (or raw
+    emotion, ``by="emo"``) to test."""
+    if not 0 < test_fraction < 1:
+        raise EmoboxError(f"test fraction must be in (0, 1), not {test_fraction}")
+    test = _stratified_test(utts, test_fraction, random.Random(seed), by)
     return [Fold(train=[u.key for u in utts if u.key not in test], valid=[],
                  test=[u.key for u in utts if u.key in test])]
