@@ -8,10 +8,8 @@ from typing import Annotated
 import typer
 
 from emobox.cli.app import JsonOption, WorkspaceOption, app, out, print_json, workspace_of
-from emobox.corpora import get_corpus, raw_root_of
+from emobox.corpora import get_corpus
 from emobox.errors import EmoboxError
-from emobox.features import extract_corpus, get_extractor
-from emobox.manifest import read_manifest
 from emobox.report import cross_matrix, cross_table, intra_rows, intra_table
 from emobox.runs import ResultsDB, run_cross, run_intra
 from emobox.train import TrainConfig
@@ -41,39 +39,6 @@ def _prepared(ws: Workspace, corpus: str) -> str:
 
 def _config(epochs: int, lr: float, hidden: int, layer: int | None, seed: int) -> TrainConfig:
     return TrainConfig(lr=lr, hidden=hidden, epochs=epochs, layer=layer, seed=seed)
-
-
-@app.command("extract")
-def extract_command(
-    corpora: Annotated[list[str], typer.Argument(help="Prepared corpora.")],
-    model: ModelOption = "egemaps",
-    layers: Annotated[str, typer.Option(help="all, last, or comma-separated indices.")] = "all",
-    device: Annotated[str, typer.Option(help="cpu, cuda or cuda:N.")] = "cpu",
-    workspace: WorkspaceOption = None,
-    json_output: JsonOption = False,
-) -> None:
-    """Extract frozen features of one model for several corpora (one model load)."""
-    ws = workspace_of(workspace)
-    names = [get_corpus(c).name for c in corpora]
-    manifests = {n: read_manifest(ws.manifest(n)) for n in names}  # fail early on bad input
-    extractor = get_extractor(model, layers=layers, device=device)
-    summary = {}
-    for name in names:
-        start = time.perf_counter()
-        result = extract_corpus(extractor, manifests[name], raw_root_of(ws, name),
-                                ws.features(model, name), show_progress=not json_output)
-        elapsed = time.perf_counter() - start
-        summary[name] = {"store": str(result.store), "extracted": result.extracted,
-                         "already_done": result.already_done, "failed": len(result.failed),
-                         "audio_seconds": round(result.audio_seconds, 2),
-                         "seconds": round(elapsed, 2)}
-        if not json_output:
-            out.print(f"{name}: {result.extracted} extracted, {result.already_done} already "
-                      f"stored, {len(result.failed)} failed → {result.store}")
-            for key, reason in result.failed[:10]:
-                out.print(f"  [yellow]skipped[/] {key}: {reason}")
-    if json_output:
-        print_json(summary)
 
 
 @run_app.command("intra")

@@ -176,13 +176,15 @@ def whisper_state_dict(arrays: dict[str, np.ndarray]) -> tuple[dict, dict[str, n
         "vocab_size": sd["decoder.embed_tokens.weight"].shape[0],
         "num_mel_bins": sd["encoder.conv1.weight"].shape[1], "d_model": d_model,
         "encoder_layers": enc, "decoder_layers": dec,
-        "encoder_attention_heads": int(arrays["encoder/num_heads"]),
-        "decoder_attention_heads": int(arrays["decoder/num_heads"]),
+        "encoder_attention_heads": int(np.asarray(arrays["encoder/num_heads"]).item()),
+        "decoder_attention_heads": int(np.asarray(arrays["decoder/num_heads"]).item()),
         "encoder_ffn_dim": sd["encoder.layers.0.fc1.weight"].shape[0],
         "decoder_ffn_dim": sd["decoder.layers.0.fc1.weight"].shape[0],
         "max_source_positions": sd["encoder.embed_positions.weight"].shape[0],
         "max_target_positions": sd["decoder.embed_positions.weight"].shape[0],
     }
+    if config["vocab_size"] <= 50258:  # not a real Whisper vocabulary: keep token ids in range
+        config.update(pad_token_id=0, bos_token_id=0, eos_token_id=0, decoder_start_token_id=0)
     return config, sd
 
 
@@ -259,7 +261,7 @@ def write_model_bin(model, path: str | os.PathLike) -> None:
     chunks = [struct.pack("<I", 6), string("WhisperSpec"), struct.pack("<I", 3),
               struct.pack("<I", len(arrays))]
     for name, value in sorted(arrays.items()):
-        value = np.ascontiguousarray(value)
+        value = np.asarray(value, order="C")
         chunks += [string(name), struct.pack("<B", value.ndim),
                    *(struct.pack("<I", d) for d in value.shape),
                    struct.pack("<BI", codes[value.dtype], value.nbytes), value.tobytes()]

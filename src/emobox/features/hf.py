@@ -94,7 +94,8 @@ class HFExtractor(Extractor):
             net, n_layers, self.dim = net.encoder, config.encoder_layers + 1, config.d_model
         elif family == "clap":
             net, n_layers = net.audio_model, 1
-            self.dim = config.audio_config.hidden_size
+            audio = config.audio_config  # the last Swin stage doubles the width per stage
+            self.dim = int(audio.patch_embeds_hidden_size * 2 ** (len(audio.depths) - 1))
             self.sample_rate = 48000
         else:
             n_layers, self.dim = config.num_hidden_layers + 1, config.hidden_size

@@ -109,6 +109,8 @@ def info(model: str) -> ModelInfo:
         return MODELS[model]
     if model in _BY_HUB:
         return _BY_HUB[model]
+    if (Path(model) / "model.bin").is_file():  # a CTranslate2 (faster-whisper) folder
+        return ModelInfo(model, None, "whisper", None, 50.0, 16000, note="CTranslate2")
     config = Path(model) / "config.json"
     if config.is_file():
         return _from_config(model, json.loads(config.read_text()))

@@ -114,6 +114,30 @@ class FeatureStore:
         rows = [self._lookup(k)[0] for k in keys]
         return np.asarray(self._pooled_array()[rows, col, 0 if stat == "mean" else 1])
 
+    def padded_batch(self, keys: Sequence[str], layer: int | None = None,
+                     dtype: type = np.float32) -> tuple[np.ndarray, np.ndarray]:
+        """``(batch, max_frames, dim)`` frames of `keys` at `layer`, zero-padded, and the bool
+        mask of real frames; read straight from the memory map (only these rows are touched)."""
+        spans = [self._lookup(k) for k in keys]
+        longest = max((n for _, _, n in spans), default=0)
+        batch = np.zeros((len(keys), longest, self.dim), dtype=dtype)
+        mask = np.zeros((len(keys), longest), dtype=bool)
+        data = self._layer_array(self._layer(layer))
+        for b, (_, offset, n) in enumerate(spans):
+            batch[b, :n] = data[offset:offset + n]
+            mask[b, :n] = True
+        return batch, mask
+
+    def summary(self) -> dict[str, Any]:
+        """What the store holds: model, layers, dim, counts, hours, size on disk, settings."""
+        frame_rate = self.meta.get("frame_rate")
+        size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+        return {"path": str(self.path), "model": self.model, "utterances": len(self),
+                "layers": self.layers, "dim": self.dim, "frames": self.total_frames,
+                "hours": round(self.total_frames / frame_rate / 3600, 3) if frame_rate else None,
+                "bytes": size, **{k: v for k, v in self.meta.items() if k not in {
+                    "model", "layers", "dim", "n_utterances", "n_frames"}}}
+
     def _layer(self, layer: int | None) -> int:
         if layer is None or layer == -1:
             return self.layers[-1]
@@ -209,6 +233,20 @@ class StoreWriter:
         self._pooled_file.write(pooled.astype(np.float32).tobytes())
         self.index.append([key, int(self.meta["n_frames"]), int(n_frames)])
         self.meta["n_frames"] += int(n_frames)
+        self.meta["n_utterances"] += 1
+        self._keys.add(key)
+
+    def add_stored(self, key: str, frames: Sequence[np.ndarray], pooled: np.ndarray) -> None:
+        """Append an utterance copied from another store (float16 frames per layer and its
+        pooled statistics, bit for bit): how shard stores are merged."""
+        if key in self._keys:
+            raise EmoboxError(f"{key!r} is already in the feature store {self.path}")
+        for layer, f in zip(self.meta["layers"], frames):
+            self._files[layer].write(np.ascontiguousarray(f, dtype=np.float16).tobytes())
+        self._pooled_file.write(np.ascontiguousarray(pooled, dtype=np.float32).tobytes())
+        n_frames = int(frames[0].shape[0])
+        self.index.append([key, int(self.meta["n_frames"]), n_frames])
+        self.meta["n_frames"] += n_frames
         self.meta["n_utterances"] += 1
         self._keys.add(key)
 

@@ -1,0 +1,121 @@
+"""Scale-out: shard a corpus's batches across Ray workers, then merge the shard stores.
+
+The batch plan is computed once (`plan_batches`, deterministic) and whole batches are dealt
+to workers, so every utterance is computed in exactly the batch it would be in a single
+process; the merge copies the shards' entries bit for bit in plan order. The result is the
+store a single-process `extract_corpus` writes. Shards are resumable stores themselves.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from emobox.errors import EmoboxError
+from emobox.features.batching import plan_batches
+from emobox.features.extract import HANDCRAFTED, ExtractResult, extract_corpus, utterance_seconds
+from emobox.features.store import FeatureStore
+from emobox.manifest import Utterance
+
+
+def _run_shard(model: str, options: dict[str, Any], threads: int, utterances: list[Utterance],
+               batches: list[list[int]], raw_root: str, shard: str) -> dict:
+    import torch
+
+    from emobox.features.extract import get_extractor
+
+    torch.set_num_threads(threads)
+    extractor = get_extractor(model, **options)
+    result = extract_corpus(extractor, utterances, raw_root, shard, show_progress=False,
+                            batches=[[utterances[i] for i in b] for b in batches])
+    return {"extracted": result.extracted, "failed": result.failed,
+            "audio_seconds": result.audio_seconds}
+
+
+def extract_corpus_ray(
+    model: str,
+    utterances: Sequence[Utterance],
+    raw_root: str | Path,
+    store_path: str | Path,
+    *,
+    workers: int = 2,
+    gpus_per_worker: float = 0.0,
+    threads_per_worker: int = 1,
+    **options: Any,
+) -> ExtractResult:
+    """Extract `utterances` with `workers` Ray tasks (one per GPU when `gpus_per_worker` is
+    1, else CPU workers) into `store_path`. `options` go to `get_extractor` (``layers``,
+    ``device``, ``bf16``, ``whisper_mode``, ``layer_norm``, ``batch_seconds``). Starts a
+    local Ray instance unless one is connected."""
+    try:
+        import ray
+    except ImportError:
+        raise EmoboxError("the Ray executor needs ray (pip install 'emobox[ray]')") from None
+    store_path = Path(store_path)
+    done = set(FeatureStore.open(store_path).keys()) if (store_path / "index.json").is_file() \
+        else set()
+    todo = [u for u in utterances if u.key not in done]
+    seconds = float(options.get("batch_seconds", 60.0))
+    plan = plan_batches([utterance_seconds(u) for u in todo], max_seconds=seconds,
+                        max_items=1 if model in HANDCRAFTED else 64)
+    result = ExtractResult(store_path, 0, len(utterances) - len(todo), 0.0)
+    if not plan:
+        return result
+    if not ray.is_initialized():
+        ray.init(num_cpus=max(workers * threads_per_worker, 1), include_dashboard=False,
+                 log_to_driver=False, configure_logging=False)
+    task = ray.remote(num_cpus=threads_per_worker, num_gpus=gpus_per_worker)(_run_shard)
+    shards_dir = store_path.parent / f".{store_path.name}.shards"
+    workers = max(1, min(workers, len(plan)))
+    shares: list[list[int]] = [list(range(w, len(plan), workers)) for w in range(workers)]
+    futures = []
+    for w, share in enumerate(shares):
+        mine = sorted({i for b in share for i in plan[b]})
+        local = {i: j for j, i in enumerate(mine)}
+        futures.append(task.remote(model, options, threads_per_worker, [todo[i] for i in mine],
+                                   [[local[i] for i in plan[b]] for b in share],
+                                   str(raw_root), str(shards_dir / f"shard_{w}")))
+    reports = []
+    for future in futures:
+        try:
+            reports.append(ray.get(future))
+        except ray.exceptions.RayTaskError as exc:
+            cause = exc.cause if isinstance(exc.cause, EmoboxError) else None
+            if cause is None or "no utterance could be extracted" not in str(cause):
+                raise
+            reports.append({"extracted": 0, "failed": [], "audio_seconds": 0.0})
+    for report in reports:
+        result.extracted += report["extracted"]
+        result.failed += [tuple(f) for f in report["failed"]]
+        result.audio_seconds += report["audio_seconds"]
+    merge_stores([shards_dir / f"shard_{w}" for w in range(workers)], store_path,
+                 order=[todo[i].key for b in plan for i in b])
+    shutil.rmtree(shards_dir, ignore_errors=True)
+    if result.extracted == 0 and result.already_done == 0:
+        raise EmoboxError(f"no utterance could be extracted into {store_path}")
+    return result
+
+
+def merge_stores(sources: Sequence[str | Path], dest: str | Path, *,
+                 order: Sequence[str] | None = None) -> FeatureStore:
+    """Copy every entry of the `sources` stores into `dest` (in `order`, else source by
+    source), skipping keys `dest` already holds; one commit at the end."""
+    stores = [FeatureStore.open(s) for s in sources if (Path(s) / "index.json").is_file()]
+    if not stores:
+        raise EmoboxError("no shard store to merge")
+    where = {k: s for s in stores for k in s.keys()}  # noqa: SIM118
+    keys = [k for k in (order if order is not None else list(where)) if k in where]
+    meta = dict(stores[0].meta)
+    extra = {k: v for k, v in meta.items() if k not in {
+        "format", "model", "layers", "dim", "dtype", "frame_rate", "n_utterances", "n_frames"}}
+    with FeatureStore.create(dest, model=meta["model"], layers=meta["layers"], dim=meta["dim"],
+                             frame_rate=meta.get("frame_rate"), extra=extra) as writer:
+        for key in keys:
+            if key in writer:
+                continue
+            store = where[key]
+            writer.add_stored(key, [store.frames(key, layer) for layer in store.layers],
+                              store.pooled(key))
+    return FeatureStore.open(dest)
