@@ -105,7 +105,7 @@ def merge_stores(sources: Sequence[str | Path], dest: str | Path, *,
     stores = [FeatureStore.open(s) for s in sources if (Path(s) / "index.json").is_file()]
     if not stores:
         raise EmoboxError("no shard store to merge")
-    where = {k: s for s in stores for k in s.keys()}  # noqa: SIM118
+    where = {k: s for s in stores for k in s}
     keys = [k for k in (order if order is not None else list(where)) if k in where]
     meta = dict(stores[0].meta)
     extra = {k: v for k, v in meta.items() if k not in {

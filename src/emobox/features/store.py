@@ -90,6 +90,9 @@ class FeatureStore:
     def __contains__(self, key: str) -> bool:
         return key in self._index
 
+    def __iter__(self):
+        return iter(self._order)
+
     def keys(self) -> list[str]:
         """Keys in write order."""
         return list(self._order)
