@@ -64,7 +64,7 @@ def test_report_and_json_from_results(demo_ws):
     ws, _ = demo_ws
     result = runner.invoke(app, ["report", "-w", str(ws), "--json"])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert {r["corpus"] for r in data["intra"]} == {"demo-en", "demo-de"}
     assert len(data["cross"]) == 2
 
@@ -74,7 +74,7 @@ def test_demo_is_deterministic(demo_ws, tmp_path):
     first = runner.invoke(app, ["report", "-w", str(demo_ws[0]), "--json"])
     second = runner.invoke(app, ["report", "-w", str(tmp_path), "--json"])
     assert again.exit_code == 0
-    assert json.loads(first.output) == json.loads(second.output)
+    assert json.loads(first.stdout) == json.loads(second.stdout)
 
 
 def test_intra_and_cross_verbs(demo_ws):
@@ -82,11 +82,30 @@ def test_intra_and_cross_verbs(demo_ws):
     result = runner.invoke(app, ["run", "intra", "demo-en", "-w", str(ws), "--epochs", "3",
                                  "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)[0]["folds"] == 3
+    assert json.loads(result.stdout)[0]["folds"] == 3
     result = runner.invoke(app, ["run", "cross", "demo-en", "demo-de", "-w", str(ws),
                                  "--epochs", "3", "--labels", "Angry,Sad"])
     assert result.exit_code == 0, result.output
     assert "Cross-corpus" in result.output
+
+
+def test_cross_on_balanced_test_sets_in_shared4(demo_ws):
+    ws, _ = demo_ws
+    for corpus in ("demo-en", "demo-de"):
+        result = runner.invoke(app, ["balance", corpus, "-w", str(ws), "--space", "shared4",
+                                     "-n", "2", "--name", "bal4", "--json"])
+        assert result.exit_code == 0, result.output
+        assert len(json.loads(result.stdout)["keys"]) == 3 * 4 * 2
+    result = runner.invoke(app, ["run", "cross", "demo-en", "demo-de", "-w", str(ws),
+                                 "--space", "shared4", "--test-split", "bal4", "--epochs", "3",
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)) == 2
+    db = ResultsDB(Workspace(ws).results)
+    cross = [r for r in db.runs(protocol="cross") if r.config.get("balanced")]
+    db.close()
+    assert {r.metrics["n"] for r in cross} == {24}
+    assert all(r.config["labels"] == ["Angry", "Happy", "Neutral", "Sad"] for r in cross)
 
 
 @pytest.mark.parametrize("args, message", [
@@ -121,16 +140,17 @@ def test_every_verb_has_help():
 
 def test_corpora_lists_demo_corpora_as_json():
     result = runner.invoke(app, ["corpora", "--json", "--protocol", "demo"])
-    names = [c["name"] for c in json.loads(result.output)]
+    names = [c["name"] for c in json.loads(result.stdout)]
     assert names == ["demo-de", "demo-en", "demo-fr"]
 
 
 def test_demo_with_a_tiny_transformers_model(tmp_path):
     from transformers import WavLMConfig, WavLMModel
 
+    # real total stride (320 samples = 20 ms frames) so sequence lengths are realistic
     config = WavLMConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                         intermediate_size=64, conv_dim=(32, 32), conv_kernel=(10, 3),
-                         conv_stride=(5, 2), num_conv_pos_embeddings=16,
+                         intermediate_size=64, conv_dim=(32, 32, 32), conv_kernel=(10, 8, 4),
+                         conv_stride=(5, 8, 8), num_conv_pos_embeddings=16,
                          num_conv_pos_embedding_groups=2, num_buckets=16, max_bucket_distance=50)
     model_dir = tmp_path / "tiny-wavlm"
     WavLMModel(config).save_pretrained(model_dir)
@@ -139,5 +159,5 @@ def test_demo_with_a_tiny_transformers_model(tmp_path):
                                  "--languages", "en,fr", "--speakers", "2", "--sentences", "2",
                                  "--epochs", "2", "--json"])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert set(data["intra"]) == {"demo-en", "demo-fr"} and len(data["cross"]) == 2

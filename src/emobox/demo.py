@@ -43,7 +43,7 @@ def run_demo(
     show_progress: bool = True,
 ) -> DemoResult:
     """Run the whole pipeline on the demo corpora inside `workspace`."""
-    raw_folders = synthesise_demo(workspace.root / "raw", spec)
+    raw_folders = synthesise_demo(workspace.root / "raw", spec, show_progress=show_progress)
     corpora = list(raw_folders)
     for name, folder in raw_folders.items():
         result = prepare(get_corpus(name), folder, workspace, show_progress=show_progress)

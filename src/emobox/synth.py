@@ -53,7 +53,7 @@ def espeak_binary() -> str:
 
 
 def synthesise_demo(raw_root: str | Path, spec: DemoSpec = DemoSpec(), *,
-                    workers: int = 4) -> dict[str, Path]:
+                    workers: int = 4, show_progress: bool = True) -> dict[str, Path]:
     """Write one raw corpus folder per language under `raw_root`; returns {corpus: folder}."""
     binary = espeak_binary()
     by_lang = {d.lang: d for d in DEMO_LANGUAGES}
@@ -89,7 +89,8 @@ def synthesise_demo(raw_root: str | Path, spec: DemoSpec = DemoSpec(), *,
         tmp.replace(path)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for _ in track(pool.map(run, jobs), "synthesise demo", total=len(jobs)):
+        done = pool.map(run, jobs)
+        for _ in track(done, "synthesise demo", total=len(jobs)) if show_progress else done:
             pass
     return folders
 

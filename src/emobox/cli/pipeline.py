@@ -10,6 +10,7 @@ import typer
 from emobox.cli.app import JsonOption, WorkspaceOption, app, out, print_json, workspace_of
 from emobox.corpora import get_corpus
 from emobox.errors import EmoboxError
+from emobox.partition import Splits
 from emobox.report import cross_matrix, cross_table, intra_rows, intra_table
 from emobox.runs import ResultsDB, run_cross, run_intra
 from emobox.train import TrainConfig
@@ -78,8 +79,14 @@ def run_intra_command(
 def run_cross_command(
     corpora: Annotated[list[str], typer.Argument(help="Two or more prepared corpora.")],
     model: ModelOption = "egemaps",
-    labels: Annotated[str | None, typer.Option(help="Comma-separated label space [default: the "
+    labels: Annotated[str | None, typer.Option(help="Comma-separated labels [default: the "
                                                "labels all corpora share].")] = None,
+    space: Annotated[str | None, typer.Option(help="Relabel into a label space first: shared4 "
+                                              "(EmoBox cross-corpus), serval8, or a JSON "
+                                              "mapping file.")] = None,
+    test_split: Annotated[str | None, typer.Option(help="Test on the test keys of "
+                                                   "splits/<name>.json of each corpus (e.g. the "
+                                                   "balanced sets of `emobox balance`).")] = None,
     epochs: EpochsOption = 100,
     lr: LrOption = 1e-3,
     hidden: HiddenOption = 128,
@@ -93,9 +100,14 @@ def run_cross_command(
         raise EmoboxError("cross-corpus needs at least two corpora")
     ws = workspace_of(workspace)
     names = [_prepared(ws, c) for c in corpora]
+    test_keys = None
+    if test_split is not None:
+        test_keys = {n: [k for fold in Splits.load(ws.splits(n, test_split)).folds.values()
+                         for k in fold.test] for n in names}
     db = ResultsDB(ws.results)
     try:
         results = run_cross(ws, names, model, labels=labels.split(",") if labels else None,
+                            space=space, test_keys=test_keys,
                             config=_config(epochs, lr, hidden, layer, seed), db=db,
                             show_progress=not json_output)
     finally:

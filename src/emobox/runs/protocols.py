@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from emobox.errors import EmoboxError
 from emobox.features.store import FeatureStore
+from emobox.labels import OTHER, apply_label_space
 from emobox.manifest import Utterance, read_manifest
 from emobox.metrics import evaluate
 from emobox.partition import Splits, validation_split
@@ -78,26 +79,38 @@ def run_cross(
     model: str,
     *,
     labels: Sequence[str] | None = None,
+    space: str | None = None,
+    test_keys: dict[str, Sequence[str]] | None = None,
     config: TrainConfig = TrainConfig(),
     valid_fraction: float = 0.2,
     db: ResultsDB | None = None,
     show_progress: bool = True,
 ) -> list[RunResult]:
-    """For every ordered pair (i, j), i ≠ j: train on all of corpus i (minus a validation
-    split) and test on all of corpus j, in the shared label space (default: the labels
-    every corpus has)."""
+    """For every ordered pair (i, j), i ≠ j: train on corpus i (minus a speaker-disjoint
+    validation split, and minus its own test set when one is given) and test on corpus j.
+
+    `space` relabels every corpus into a label space first (e.g. ``shared4``, EmoBox's
+    cross-corpus space; unmapped labels are dropped); `labels` defaults to the labels every
+    corpus has. `test_keys` gives the test set per corpus (e.g. the balanced sets of
+    `emobox balance`); default: all of the corpus."""
     manifests = {c: read_manifest(workspace.manifest(c)) for c in corpora}
+    if space is not None:
+        manifests = {c: apply_label_space(m, space)[0] for c, m in manifests.items()}
     stores = {c: FeatureStore.open(workspace.features(model, c)) for c in corpora}
     if labels is None:
         shared = set.intersection(*({u.label for u in m} for m in manifests.values()))
-        labels = sorted(shared)
+        labels = sorted(shared - {OTHER})
     if len(labels) < 2:
         raise EmoboxError(f"the corpora {', '.join(corpora)} share fewer than 2 labels")
     allowed = set(labels)
+    tests = {c: list(test_keys[c]) if test_keys and c in test_keys
+             else [u.key for u in manifests[c]] for c in corpora}
     results = []
     sources = track(corpora, "cross-corpus") if show_progress else corpora
     for source in sources:
-        utts = [u for u in manifests[source] if u.label in allowed and u.key in stores[source]]
+        held_out = set(tests[source]) if test_keys and source in test_keys else set()
+        utts = [u for u in manifests[source] if u.label in allowed and u.key in stores[source]
+                and u.key not in held_out]
         train_keys, valid_keys = validation_split(utts, valid_fraction, seed=config.seed,
                                                   speaker_disjoint=True)
         trained = train_head(stores[source], _labelled(utts, train_keys, stores[source]),
@@ -105,14 +118,17 @@ def run_cross(
         for target in corpora:
             if target == source:
                 continue
-            test = _labelled(manifests[target], [u.key for u in manifests[target]],
-                             stores[target], allowed)
+            test = _labelled(manifests[target], tests[target], stores[target], allowed)
+            if not test:
+                raise EmoboxError(f"{target}: no test utterance with features in the labels "
+                                  f"{', '.join(labels)}")
             predicted, _ = trained.predict(stores[target], [k for k, _ in test])
             metrics = evaluate([y for _, y in test], predicted, labels)
             metrics.update(best_epoch=trained.best_epoch, valid_ua=trained.valid_ua)
             if db is not None:
                 db.add(protocol="cross", model=model, train_corpus=source, test_corpus=target,
-                       fold="all", config={**config.to_dict(), "labels": list(labels)},
+                       fold="all", config={**config.to_dict(), "labels": list(labels),
+                                           "space": space, "balanced": bool(test_keys)},
                        metrics=metrics,
                        predictions=[(k, y, p) for (k, y), p in zip(test, predicted)])
             results.append(RunResult(source, target, "all", metrics, trained.best_epoch))
