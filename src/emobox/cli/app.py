@@ -23,8 +23,8 @@ out = Console(width=shutil.get_terminal_size((150, 24)).columns)
 
 WorkspaceOption = Annotated[
     Path | None,
-    typer.Option("--workspace", "-w", help="Workspace folder [default: $EMOBOX_WORKSPACE or "
-                 "./emobox-work]."),
+    typer.Option("--workspace", "-w", help="Workspace folder (default: $EMOBOX_WORKSPACE or "
+                 "./emobox-work)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 

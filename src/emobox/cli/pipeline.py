@@ -25,7 +25,7 @@ ModelOption = Annotated[str, typer.Option("--model", "-m", help="egemaps, a tran
 EpochsOption = Annotated[int, typer.Option(help="Training epochs.")]
 LrOption = Annotated[float, typer.Option(help="Peak learning rate (AdamW).")]
 HiddenOption = Annotated[int, typer.Option(help="Hidden size of the head.")]
-LayerOption = Annotated[int | None, typer.Option(help="Layer to train on [default: last stored].")]
+LayerOption = Annotated[int | None, typer.Option(help="Layer to train on (default: the last stored).")]
 SeedOption = Annotated[int, typer.Option(help="Random seed.")]
 
 
@@ -79,8 +79,8 @@ def run_intra_command(
 def run_cross_command(
     corpora: Annotated[list[str], typer.Argument(help="Two or more prepared corpora.")],
     model: ModelOption = "egemaps",
-    labels: Annotated[str | None, typer.Option(help="Comma-separated labels [default: the "
-                                               "labels all corpora share].")] = None,
+    labels: Annotated[str | None, typer.Option(help="Comma-separated labels (default: the "
+                                               "labels all corpora share).")] = None,
     space: Annotated[str | None, typer.Option(help="Relabel into a label space first: shared4 "
                                               "(EmoBox cross-corpus), serval8, or a JSON "
                                               "mapping file.")] = None,

@@ -44,7 +44,7 @@ def partition_command(
     valid_fraction: Annotated[float, typer.Option(help="Share of each fold's train held out "
                                                   "for model selection.")] = 0.2,
     name: Annotated[str | None, typer.Option(help="Save as splits/<name>.json "
-                                             "[default: the scheme].")] = None,
+                                             "(default: the scheme).")] = None,
     seed: SeedOption = 0,
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
@@ -121,8 +121,8 @@ def show_command(
 @splits_app.command("import")
 def import_command(
     folder: Annotated[Path, typer.Argument(help="An EmoBox data/<corpus> folder.")],
-    corpus: Annotated[str | None, typer.Option(help="Corpus name [default: the folder "
-                                               "name].")] = None,
+    corpus: Annotated[str | None, typer.Option(help="Corpus name (default: the folder "
+                                               "name).")] = None,
     name: Annotated[str, typer.Option(help="Save the folds as splits/<name>.json.")] = "emobox",
     manifest: Annotated[bool, typer.Option(help="Also write the manifest (replacing one "
                                            "written by prepare).")] = False,
