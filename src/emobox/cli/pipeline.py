@@ -25,7 +25,8 @@ ModelOption = Annotated[str, typer.Option("--model", "-m", help="egemaps, a tran
 EpochsOption = Annotated[int, typer.Option(help="Training epochs.")]
 LrOption = Annotated[float, typer.Option(help="Peak learning rate (AdamW).")]
 HiddenOption = Annotated[int, typer.Option(help="Hidden size of the head.")]
-LayerOption = Annotated[int | None, typer.Option(help="Layer to train on (default: the last stored).")]
+LayerOption = Annotated[int | None, typer.Option(help="Layer to train on (default: the last "
+                                                 "stored).")]
 SeedOption = Annotated[int, typer.Option(help="Random seed.")]
 
 
