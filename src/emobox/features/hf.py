@@ -111,6 +111,8 @@ class HFExtractor(Extractor):
         self._valid: list[torch.Tensor] = []  # per-batch masks the padding hooks read
         if family not in ("whisper", "w2v-bert", "clap"):
             _install_padding_hooks(self.model, self._valid)
+        if family == "wavlm":
+            _fast_wavlm_attention(self.model)
 
     # -- public ---------------------------------------------------------------------------
     def store_meta(self) -> dict:
@@ -263,6 +265,38 @@ def _install_padding_hooks(model, valid: list[torch.Tensor]) -> None:
             return output * keep[:, None, :].to(output.device, output.dtype)
 
         layer.register_forward_hook(zero_padding)
+
+
+def _fast_wavlm_attention(model) -> None:
+    """WavLM's attention goes through ``F.multi_head_attention_forward`` on time-major input
+    with ``need_weights=True``: on CPU that expands each projection weight per time step
+    (a copy of T × 768 × 768 floats per projection) and never reaches a fused kernel. The
+    same arithmetic — projections, the gated relative position bias plus key padding as an
+    additive mask, softmax attention — as batch-major matmuls and one SDPA call."""
+    import types
+
+    from transformers.models.wavlm.modeling_wavlm import WavLMAttention
+
+    def attention(self, hidden_states, attention_mask, gated_position_bias):
+        b, t, d = hidden_states.shape
+        heads = self.num_heads
+
+        def split(x: torch.Tensor) -> torch.Tensor:
+            return x.view(b, t, heads, d // heads).transpose(1, 2)
+
+        q = split(self.q_proj(hidden_states))
+        k = split(self.k_proj(hidden_states))
+        v = split(self.v_proj(hidden_states))
+        bias = gated_position_bias.view(b, heads, t, t)
+        if attention_mask is not None:
+            pad = attention_mask.ne(1)[:, None, None, :]
+            bias = bias.masked_fill(pad, float("-inf"))
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias.to(q.dtype))
+        return self.out_proj(out.transpose(1, 2).reshape(b, t, d)), None
+
+    for module in model.modules():
+        if isinstance(module, WavLMAttention):
+            module.torch_multi_head_self_attention = types.MethodType(attention, module)
 
 
 def _whisper_encode(encoder, feats: torch.Tensor, frames: Sequence[int]) -> list[torch.Tensor]:
