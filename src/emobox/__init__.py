@@ -12,6 +12,7 @@ from emobox.corpora import CorpusInfo, PatternCorpus, TableCorpus, get_corpus, l
 from emobox.crosscorpus import balanced_test_set, preset_test_set, read_track2
 from emobox.emobox_format import read_emobox, write_emobox
 from emobox.errors import AudioError, EmoboxError, LayoutError, ManifestError
+from emobox.features import FeatureStore, extract_corpus, get_extractor, list_models, model_info
 from emobox.labels import LabelSpace, apply_label_space, get_label_space
 from emobox.manifest import Utterance, read_manifest, validate_manifest, write_manifest
 from emobox.metrics import evaluate
@@ -25,6 +26,7 @@ __all__ = [
     "AudioInfo",
     "CorpusInfo",
     "EmoboxError",
+    "FeatureStore",
     "Fold",
     "Folds",
     "LabelSpace",
@@ -39,11 +41,15 @@ __all__ = [
     "balanced_test_set",
     "describe_splits",
     "evaluate",
+    "extract_corpus",
     "get_corpus",
+    "get_extractor",
     "get_label_space",
     "list_corpora",
+    "list_models",
     "load",
     "metrics",
+    "model_info",
     "partition",
     "prepare",
     "preset_test_set",
