@@ -68,3 +68,24 @@ def write_corrupt(path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"this is not audio" * 4)
     return path
+
+
+def write_tree(raw: str | Path, paths: list[str], sample_rate: int, *, channels: int = 1,
+               seconds: float = 0.2) -> None:
+    """A short tone at each relative path under `raw` (a miniature raw corpus tree)."""
+    for i, rel in enumerate(paths):
+        write_audio(Path(raw) / rel, seconds=seconds, sample_rate=sample_rate,
+                    channels=channels, freq=200.0 + 20 * i)
+
+
+def prepare_corpus(name: str, raw: str | Path, tmp_path: Path, ws: str = "ws"):
+    """Run the real `prepare` of corpus `name` on `raw` into a workspace under `tmp_path`."""
+    from emobox.corpora import get_corpus, prepare
+    from emobox.workspace import Workspace
+
+    return prepare(get_corpus(name), raw, Workspace(tmp_path / ws), show_progress=False)
+
+
+def skip_reasons(result) -> dict[str, str]:
+    """{relative path: reason} of the files a prepare run skipped."""
+    return {s.wav: s.reason for s in result.skipped}

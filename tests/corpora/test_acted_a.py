@@ -13,13 +13,14 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from fabricate import prepare_corpus as run
+from fabricate import skip_reasons as skips
 from fabricate import write_audio, write_corrupt
 from typer.testing import CliRunner
 
 from emobox.cli import app
-from emobox.corpora import get_corpus, prepare
+from emobox.corpora import get_corpus
 from emobox.errors import LayoutError
-from emobox.workspace import Workspace
 
 SECONDS = 0.05
 
@@ -29,16 +30,12 @@ def make(raw: Path, rate: int, *paths: str) -> None:
         write_audio(raw / rel, seconds=SECONDS, sample_rate=rate, freq=200 + 10 * i)
 
 
-def run(name: str, raw: Path, tmp_path: Path):
-    return prepare(get_corpus(name), raw, Workspace(tmp_path / "ws"), show_progress=False)
 
 
 def rows(result) -> dict[str, tuple]:
     return {u.key: (u.emo, u.label, u.speaker, u.gender) for u in result.utterances}
 
 
-def skips(result) -> dict[str, str]:
-    return {s.wav: s.reason for s in result.skipped}
 
 
 def test_aesdd(tmp_path):

@@ -3,32 +3,24 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from fabricate import prepare_corpus as run
+from fabricate import skip_reasons as skips
 from fabricate import write_audio, write_corrupt
+from fabricate import write_tree as make
 from typer.testing import CliRunner
 
-from emobox.corpora import get_corpus, prepare
+from emobox.corpora import get_corpus
 from emobox.errors import LayoutError
-from emobox.workspace import Workspace
-
-
-def run(name: str, raw: Path, tmp_path: Path):
-    return prepare(get_corpus(name), raw, Workspace(tmp_path / "ws"), show_progress=False)
 
 
 def rows(result) -> list[tuple]:
     return sorted((u.key, u.emo, u.label, u.speaker, u.gender) for u in result.utterances)
 
 
-def skips(result) -> dict[str, str]:
-    return {s.wav: s.reason for s in result.skipped}
 
 
-def make(raw: Path, names: list[str], sample_rate: int) -> None:
-    for i, name in enumerate(names):
-        write_audio(raw / name, seconds=0.2, sample_rate=sample_rate, freq=200 + 20 * i)
 
 
 def test_polish(tmp_path):

@@ -9,30 +9,22 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
-from fabricate import write_audio, write_corrupt, write_video
+from fabricate import prepare_corpus as run
+from fabricate import skip_reasons as skips
+from fabricate import write_corrupt, write_video
+from fabricate import write_tree as make
 
-from emobox.corpora import get_corpus, prepare
+from emobox.corpora import get_corpus
 from emobox.corpora._rules_serval import read_table, read_textgrid
 from emobox.errors import LayoutError
-from emobox.workspace import Workspace
-
-
-def run(name: str, raw: Path, tmp_path: Path, ws: str = "ws"):
-    return prepare(get_corpus(name), raw, Workspace(tmp_path / ws), show_progress=False)
 
 
 def rows(result) -> list[tuple]:
     return sorted((u.key, u.emo, u.label, u.speaker, u.gender) for u in result.utterances)
 
 
-def skips(result) -> dict[str, str]:
-    return {s.wav: s.reason for s in result.skipped}
 
 
-def make(raw: Path, names: list[str], sample_rate: int, channels: int = 1) -> None:
-    for i, name in enumerate(names):
-        write_audio(raw / name, seconds=0.2, sample_rate=sample_rate, channels=channels,
-                    freq=180 + 20 * i)
 
 
 # --- MASC ---------------------------------------------------------------------------------
