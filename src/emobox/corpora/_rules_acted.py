@@ -6,9 +6,8 @@ Field rules (for `PatternCorpus` key / emo / speaker / gender / lang):
 * `code` — a field mapped through a table, ``None`` for unknown values (gender, language);
 * `parity` — a value chosen by whether a numeric field is odd or even (actor gender).
 
-`ActedCorpus` adds what a pattern alone cannot say: `extra` manifest fields rendered from the
-same fields, and a `SpeakerTable` (a CSV in the download, e.g. CREMA-D's demographics) joined on
-the speaker id to fill in gender.
+`ActedCorpus` adds what a pattern alone cannot say: a `SpeakerTable` (a CSV in the download,
+e.g. CREMA-D's demographics) joined on the speaker id to fill in gender.
 """
 
 from __future__ import annotations
@@ -16,18 +15,13 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from emobox.corpora.base import (
     Candidate,
     Discovered,
-    FieldRule,
     PatternCorpus,
-    Skip,
-    SkipItem,
-    path_fields,
-    render,
 )
 from emobox.errors import LayoutError
 
@@ -96,9 +90,8 @@ class SpeakerTable:
 
 @dataclass
 class ActedCorpus(PatternCorpus):
-    """A `PatternCorpus` with `extra` manifest fields and an optional `SpeakerTable`."""
+    """A `PatternCorpus` with an optional `SpeakerTable` joined on the speaker id."""
 
-    extra: Mapping[str, FieldRule] = field(default_factory=dict)
     speaker_table: SpeakerTable | None = None
 
     def check_layout(self, raw: Path) -> None:
@@ -112,18 +105,3 @@ class ActedCorpus(PatternCorpus):
             if rows is not None and isinstance(found, Candidate):
                 self.speaker_table.apply(found, rows)
             yield found
-
-    def describe(self, rel: PurePosixPath) -> Discovered:
-        found = super().describe(rel)
-        if isinstance(found, Skip) or not self.extra:
-            return found
-        match = self._regex.fullmatch(rel.as_posix())
-        assert match is not None  # the base class matched it to build the candidate
-        groups = {k: v for k, v in match.groupdict().items() if v is not None}
-        fields = {**path_fields(rel), **groups}
-        try:
-            values = {name: render(rule, fields) for name, rule in self.extra.items()}
-        except SkipItem as exc:
-            return Skip(rel.as_posix(), str(exc))
-        found.extra.update({k: v for k, v in values.items() if v is not None})
-        return found

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 
-from emobox.corpora._rules_acted import ActedCorpus, code
-from emobox.corpora.base import CorpusInfo, lookup
+from emobox.corpora._rules_acted import code
+from emobox.corpora.base import CorpusInfo, PatternCorpus, lookup
 
 FOLDER = "Mexican Emotional Speech Database (MESD)"
 
-CORPUS = ActedCorpus(
+CORPUS = PatternCorpus(
     info=CorpusInfo(
         name="mesd",
         display_name="MESD",
