@@ -13,7 +13,7 @@ from emobox.features import extract_corpus, get_extractor
 from emobox.manifest import read_manifest
 from emobox.partition import partition
 from emobox.progress import console
-from emobox.report import cross_matrix, intra_rows
+from emobox.report import IntraRow, cross_matrix, intra_rows
 from emobox.runs import ResultsDB, run_cross, run_intra
 from emobox.synth import DemoSpec, synthesise_demo
 from emobox.train import TrainConfig
@@ -28,7 +28,7 @@ class DemoResult:
 
     corpora: list[str]
     model: str
-    intra: list  # IntraRow
+    intra: list[IntraRow]
     cross: dict[tuple[str, str], float]
 
 
