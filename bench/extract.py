@@ -42,7 +42,7 @@ RESULTS = Path(__file__).parent / "results" / "extract.json"
 def build_audio(work: Path, quick: bool) -> tuple[Path, list[Utterance], list[Utterance]]:
     """(raw root, all utterances, the labelled demo utterances); wav paths relative to root."""
     from emobox.corpora import get_corpus, prepare
-    from emobox.synth import DemoSpec, synthesise_demo
+    from emobox.demo.synth import DemoSpec, synthesise_demo
     from emobox.workspace import Workspace
 
     root = work / "raw"

@@ -1,63 +1,86 @@
 """emobox: speech emotion recognition toolkit and benchmark.
 
-The stages of the data flow, each importable on its own::
+The stages of the data flow, each importable on its own (the layout and the reasons for it
+are in ARCHITECTURE.md)::
 
     prepare (emobox.corpora) → partition (emobox.partition) → extract (emobox.features)
     → run (emobox.runs, emobox.train) → report (emobox.report)
+
+The public names below are imported on first use, so ``import emobox`` (and the command
+line's ``--help``) does not pay for torch or transformers.
 """
 
-from emobox import metrics
-from emobox.audio import AudioInfo, load, probe
-from emobox.corpora import CorpusInfo, PatternCorpus, TableCorpus, get_corpus, list_corpora, prepare
-from emobox.crosscorpus import balanced_test_set, preset_test_set, read_track2
-from emobox.emobox_format import read_emobox, write_emobox
-from emobox.errors import AudioError, EmoboxError, LayoutError, ManifestError
-from emobox.features import FeatureStore, extract_corpus, get_extractor, list_models, model_info
-from emobox.labels import LabelSpace, apply_label_space, get_label_space
-from emobox.manifest import Utterance, read_manifest, validate_manifest, write_manifest
-from emobox.metrics import evaluate
-from emobox.partition import Fold, Folds, Splits, describe_splits, partition
-from emobox.workspace import Workspace
+from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+from typing import Any
 
-__all__ = [
-    "AudioError",
-    "AudioInfo",
-    "CorpusInfo",
-    "EmoboxError",
-    "FeatureStore",
-    "Fold",
-    "Folds",
-    "LabelSpace",
-    "LayoutError",
-    "ManifestError",
-    "PatternCorpus",
-    "Splits",
-    "TableCorpus",
-    "Utterance",
-    "Workspace",
-    "apply_label_space",
-    "balanced_test_set",
-    "describe_splits",
-    "evaluate",
-    "extract_corpus",
-    "get_corpus",
-    "get_extractor",
-    "get_label_space",
-    "list_corpora",
-    "list_models",
-    "load",
-    "metrics",
-    "model_info",
-    "partition",
-    "prepare",
-    "preset_test_set",
-    "probe",
-    "read_emobox",
-    "read_manifest",
-    "read_track2",
-    "validate_manifest",
-    "write_emobox",
-    "write_manifest",
-]
+from emobox._version import __version__ as __version__
+
+#: public name → the module that defines it
+_EXPORTS = {
+    "AudioError": "emobox.errors",
+    "EmoboxError": "emobox.errors",
+    "Interrupted": "emobox.errors",
+    "LayoutError": "emobox.errors",
+    "ManifestError": "emobox.errors",
+    "AudioInfo": "emobox.audio",
+    "load": "emobox.audio",
+    "probe": "emobox.audio",
+    "CorpusInfo": "emobox.corpora",
+    "PatternCorpus": "emobox.corpora",
+    "TableCorpus": "emobox.corpora",
+    "UserTableCorpus": "emobox.corpora",
+    "get_corpus": "emobox.corpora",
+    "list_corpora": "emobox.corpora",
+    "prepare": "emobox.corpora",
+    "balanced_test_set": "emobox.partition.balanced",
+    "preset_test_set": "emobox.partition.balanced",
+    "read_track2": "emobox.partition.balanced",
+    "read_emobox": "emobox.interop",
+    "write_emobox": "emobox.interop",
+    "FeatureStore": "emobox.features",
+    "extract_corpus": "emobox.features",
+    "get_extractor": "emobox.features",
+    "list_models": "emobox.features",
+    "model_info": "emobox.features",
+    "store_name": "emobox.features",
+    "LabelSpace": "emobox.labels",
+    "apply_label_space": "emobox.labels",
+    "get_label_space": "emobox.labels",
+    "Utterance": "emobox.manifest",
+    "read_manifest": "emobox.manifest",
+    "validate_manifest": "emobox.manifest",
+    "write_manifest": "emobox.manifest",
+    "evaluate": "emobox.metrics",
+    "Fold": "emobox.partition",
+    "Folds": "emobox.partition",
+    "Splits": "emobox.partition",
+    "default_scheme": "emobox.partition",
+    "describe_splits": "emobox.partition",
+    "partition": "emobox.partition",
+    "ResultsDB": "emobox.runs",
+    "RunKey": "emobox.runs",
+    "run_cross": "emobox.runs",
+    "run_intra": "emobox.runs",
+    "TrainConfig": "emobox.train",
+    "Workspace": "emobox.workspace",
+}
+_SUBMODULES = ("metrics",)
+
+__all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"emobox.{name}")
+    else:
+        raise AttributeError(f"module 'emobox' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

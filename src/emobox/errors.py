@@ -17,3 +17,7 @@ class LayoutError(EmoboxError):
 
 class AudioError(EmoboxError):
     """An audio file cannot be read."""
+
+
+class Interrupted(EmoboxError):
+    """A long stage stopped on SIGINT/SIGTERM after saving its work; rerunning resumes."""

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from emobox.errors import EmoboxError
+
 DEFAULT_WORKSPACE = "emobox-work"
 
 
@@ -17,7 +19,12 @@ class Workspace:
 
     @classmethod
     def resolve(cls, root: str | os.PathLike | None = None) -> Workspace:
-        return cls(Path(root or os.environ.get("EMOBOX_WORKSPACE") or DEFAULT_WORKSPACE))
+        """The workspace given, else ``$EMOBOX_WORKSPACE``, else ``./emobox-work``; a path
+        that exists but is not a folder is refused."""
+        path = Path(root or os.environ.get("EMOBOX_WORKSPACE") or DEFAULT_WORKSPACE)
+        if path.exists() and not path.is_dir():
+            raise EmoboxError(f"workspace {path} is a file, not a folder")
+        return cls(path)
 
     def corpus_dir(self, corpus: str) -> Path:
         return self.root / "corpora" / corpus
@@ -25,14 +32,21 @@ class Workspace:
     def manifest(self, corpus: str) -> Path:
         return self.corpus_dir(corpus) / "manifest.jsonl"
 
+    def corpus_record(self, corpus: str) -> Path:
+        return self.corpus_dir(corpus) / "corpus.json"
+
     def prepare_report(self, corpus: str) -> Path:
         return self.corpus_dir(corpus) / "prepare_report.json"
 
     def splits(self, corpus: str, scheme: str) -> Path:
         return self.corpus_dir(corpus) / "splits" / f"{scheme}.json"
 
-    def features(self, model: str, corpus: str) -> Path:
-        return self.root / "features" / model_dirname(model) / corpus
+    def features(self, store_name: str, corpus: str) -> Path:
+        """The feature store of a model on a corpus; `store_name` is the model's one folder
+        name (`emobox.features.store_name`)."""
+        if not store_name or "/" in store_name or store_name.startswith("."):
+            raise EmoboxError(f"not a feature store name: {store_name!r}")
+        return self.root / "features" / store_name / corpus
 
     @property
     def results(self) -> Path:
@@ -41,9 +55,3 @@ class Workspace:
     @property
     def reports(self) -> Path:
         return self.root / "reports"
-
-
-def model_dirname(model: str) -> str:
-    """A filesystem-safe folder name for a model id or path (``microsoft/wavlm-base`` →
-    ``microsoft__wavlm-base``)."""
-    return model.strip("/").replace("/", "__").replace(":", "_")

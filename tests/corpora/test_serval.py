@@ -15,7 +15,7 @@ from fabricate import write_corrupt, write_video
 from fabricate import write_tree as make
 
 from emobox.corpora import get_corpus
-from emobox.corpora._rules_serval import read_table, read_textgrid
+from emobox.corpora.core import read_table, read_textgrid
 from emobox.errors import LayoutError
 
 

@@ -25,7 +25,7 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
 @pytest.mark.parametrize("family", ["wav2vec2", "hubert", "wavlm", "data2vec-audio", "mert",
                                     "w2v-bert"])
 def test_hidden_states_match_the_model(tiny, family):
-    ex = get_extractor(str(tiny(family)), bf16=False)
+    ex = get_extractor(str(tiny(family)), precision="fp32")
     model = AutoModel.from_pretrained(tiny(family)).eval()
     audio = AUDIO[0] if family != "mert" else (0.1 * RNG.standard_normal(24000)).astype(
         np.float32)
@@ -46,7 +46,7 @@ def test_hidden_states_match_the_model(tiny, family):
 
 
 def test_whisper_pad30_frames_equal_the_cropped_padded_output(tiny):
-    ex = get_extractor(str(tiny("whisper")), bf16=False, whisper_mode="pad30")
+    ex = get_extractor(str(tiny("whisper")), precision="fp32", whisper_mode="pad30")
     model = AutoModel.from_pretrained(tiny("whisper")).eval()
     feats = ex.extract(AUDIO[1])
     with torch.inference_mode():
@@ -59,8 +59,8 @@ def test_whisper_pad30_frames_equal_the_cropped_padded_output(tiny):
 
 
 def test_whisper_trim_runs_on_the_real_length(tiny):
-    pad = get_extractor(str(tiny("whisper")), bf16=False, whisper_mode="pad30")
-    trim = get_extractor(str(tiny("whisper")), bf16=False, whisper_mode="trim")
+    pad = get_extractor(str(tiny("whisper")), precision="fp32", whisper_mode="pad30")
+    trim = get_extractor(str(tiny("whisper")), precision="fp32", whisper_mode="trim")
     a, b = pad.extract_batch(AUDIO), trim.extract_batch(AUDIO)
     assert [x.shape for x in a] == [x.shape for x in b]
     # a trimmed batch equals each clip trimmed alone (padding is masked in attention; only
@@ -74,7 +74,7 @@ def test_whisper_trim_runs_on_the_real_length(tiny):
 
 
 def test_clap_one_layer_of_time_frames(tiny):
-    ex = get_extractor(str(tiny("clap")), bf16=False)
+    ex = get_extractor(str(tiny("clap")), precision="fp32")
     assert ex.sample_rate == 48000 and ex.layers == [0]
     feats = ex.extract((0.1 * RNG.standard_normal(48000 * 3)).astype(np.float32))
     assert feats.shape[0] == 1 and feats.shape[2] == ex.dim and feats.shape[1] >= 1
@@ -85,10 +85,10 @@ def test_batched_bf16_is_faithful_to_single_fp32(tiny, family):
     rate = 48000 if family == "clap" else 24000 if family == "mert" else 16000
     audio = [(0.1 * RNG.standard_normal(int(n * rate / 16000))).astype(np.float32)
              for n in (16000, 11000, 20500)]
-    fp32 = get_extractor(str(tiny(family)), bf16=False)
+    fp32 = get_extractor(str(tiny(family)), precision="fp32")
     single = [fp32.extract(a) for a in audio]
     batched = fp32.extract_batch(audio)
-    bf16 = get_extractor(str(tiny(family)), bf16=True).extract_batch(audio)
+    bf16 = get_extractor(str(tiny(family)), precision="bf16").extract_batch(audio)
     for s, b, h in zip(single, batched, bf16):
         assert s.shape == b.shape == h.shape
         assert cosine(s, b) > 0.9999
@@ -96,7 +96,7 @@ def test_batched_bf16_is_faithful_to_single_fp32(tiny, family):
 
 
 def test_long_audio_is_chunked_and_stitched(tiny):
-    ex = get_extractor(str(tiny("whisper")), layers="last", bf16=False)
+    ex = get_extractor(str(tiny("whisper")), layers="last", precision="fp32")
     long = (0.1 * RNG.standard_normal(16000 * 31)).astype(np.float32)
     feats = ex.extract(long)
     assert feats.shape == (1, 1500 + 50, ex.dim)
@@ -104,7 +104,7 @@ def test_long_audio_is_chunked_and_stitched(tiny):
 
 
 def test_layer_subset_and_layer_norm(tiny):
-    ex = get_extractor(str(tiny("wavlm")), layers="0,-1", bf16=False, layer_norm=True)
+    ex = get_extractor(str(tiny("wavlm")), layers="0,-1", precision="fp32", layer_norm=True)
     assert ex.layers == [0, 2]
     feats = ex.extract(AUDIO[0])
     assert feats.shape[0] == 2
@@ -119,8 +119,8 @@ def test_ct2_whisper_converts_to_the_same_model(tiny, tmp_path):
     converted = AutoModel.from_pretrained(convert_whisper(ct2 / "model.bin", tmp_path / "hf"))
     for name, value in model.state_dict().items():
         torch.testing.assert_close(converted.state_dict()[name], value)
-    a = get_extractor(str(ct2), bf16=False).extract(AUDIO[0])  # the CT2 folder loads directly
-    np.testing.assert_allclose(a, get_extractor(str(tiny("whisper")), bf16=False
+    a = get_extractor(str(ct2), precision="fp32").extract(AUDIO[0])  # the CT2 folder loads directly
+    np.testing.assert_allclose(a, get_extractor(str(tiny("whisper")), precision="fp32"
                                                 ).extract(AUDIO[0]), atol=1e-5)
 
 

@@ -102,7 +102,7 @@ def test_ray_executor_gives_the_single_process_store(tmp_path, corpus, tiny):
     raw, utts = corpus
     import torch
 
-    options = {"batch_seconds": 2.5, "bf16": True}
+    options = {"batch_seconds": 2.5, "precision": "bf16"}
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # as in each worker: CPU kernels split sums by thread count
     try:

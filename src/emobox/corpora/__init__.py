@@ -1,33 +1,48 @@
-"""Corpus registry and preparation. One short module per corpus declares its spec."""
+"""Corpus registry and preparation. One short module per corpus declares its spec; the shared
+toolkit (spec record, rules, readers, prepare, registry) is `emobox.corpora.core`."""
 
-from emobox.corpora._tables import SideFileError, TableCorpus
-from emobox.corpora.base import (
+from emobox.corpora.core import (
+    ActedCorpus,
     Candidate,
     Corpus,
     CorpusInfo,
     PatternCorpus,
+    PrepareResult,
+    SideFileError,
     Skip,
     SkipItem,
+    SpeakerTable,
+    TableCorpus,
+    UserTableCorpus,
+    corpus_info,
+    get_corpus,
+    list_corpora,
     lookup,
+    prepare,
+    raw_root_of,
     render,
+    resolve_corpus,
 )
-from emobox.corpora.prepare import PrepareResult, prepare, raw_root_of
-from emobox.corpora.registry import get_corpus, list_corpora
 
 __all__ = [
+    "ActedCorpus",
     "Candidate",
     "Corpus",
     "CorpusInfo",
     "PatternCorpus",
     "PrepareResult",
-    "Skip",
     "SideFileError",
+    "Skip",
     "SkipItem",
+    "SpeakerTable",
     "TableCorpus",
+    "UserTableCorpus",
+    "corpus_info",
     "get_corpus",
     "list_corpora",
     "lookup",
     "prepare",
     "raw_root_of",
     "render",
+    "resolve_corpus",
 ]

@@ -8,8 +8,7 @@ Key (as EmoBox): the stem with spaces → ``-`` and parentheses dropped, ``aesdd
 
 from __future__ import annotations
 
-from emobox.corpora._rules_acted import rewrite
-from emobox.corpora.base import CorpusInfo, PatternCorpus
+from emobox.corpora.core import CorpusInfo, PatternCorpus, rewrite
 
 FOLDERS = ("anger", "disgust", "fear", "happiness", "sadness")
 

@@ -8,8 +8,7 @@ gender 01 = female, 02 = male. Example: ``05Angry/a5-02-01-01-33.wav`` → ``ase
 
 from __future__ import annotations
 
-from emobox.corpora._rules_acted import code, rewrite
-from emobox.corpora.base import CorpusInfo, PatternCorpus
+from emobox.corpora.core import CorpusInfo, PatternCorpus, code, rewrite
 
 CORPUS = PatternCorpus(
     info=CorpusInfo(

@@ -9,8 +9,7 @@ The label is the emotion code, the speaker the actor field (not the folder: they
 
 from __future__ import annotations
 
-from emobox.corpora._rules_acted import parity, rewrite
-from emobox.corpora.base import CorpusInfo, PatternCorpus
+from emobox.corpora.core import CorpusInfo, PatternCorpus, parity, rewrite
 
 LABELS = {
     "01": "Boredom", "02": "Neutral", "03": "Happy", "04": "Sad", "05": "Angry", "06": "Fear",

@@ -28,8 +28,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from emobox.corpora._rules_serval import find_files, posix, read_table
-from emobox.corpora.base import Candidate, Corpus, CorpusInfo, Discovered, Skip, SkipItem
+from emobox.corpora.core import (
+    Candidate,
+    Corpus,
+    CorpusInfo,
+    Discovered,
+    Skip,
+    SkipItem,
+    find_files,
+    posix,
+    read_table,
+)
 from emobox.errors import LayoutError
 
 NAMES_1S = ("anger", "boredom", "bothered", "concentrating", "contempt", "disgust", "fear",
@@ -196,6 +205,7 @@ CORPUS = Baum1Corpus(
         url="Bahçeşehir University (BAUM-1 authors), on request",
         license="academic request form (terms unverified)",
         protocols=("serval",),
+        serval_cluster="cluster2",
         notes="SER Evals Table 1: 8 classes (7 emotions + other), 4.6 s per clip; how its "
               "1,398 clips were chosen is unknown.",
     ),

@@ -9,8 +9,7 @@ it, is the same recordings and is skipped. Example: ``CaFE_48k/Peur/Fort/12-P-2-
 
 from __future__ import annotations
 
-from emobox.corpora._rules_acted import parity
-from emobox.corpora.base import CorpusInfo, PatternCorpus
+from emobox.corpora.core import CorpusInfo, PatternCorpus, parity
 
 CORPUS = PatternCorpus(
     info=CorpusInfo(
@@ -27,6 +26,7 @@ CORPUS = PatternCorpus(
         url="https://zenodo.org/records/1478765",
         license="CC BY-NC-SA 4.0",
         protocols=("emobox", "serval"),
+        serval_cluster="cluster2",
     ),
     glob="CaFE_*/**/*.wav",
     pattern=r"(?P<edition>CaFE_\w+)/(?P<folder>[^/]+)/(?:(?P<level>Faible|Fort)/)?"

@@ -8,7 +8,7 @@ Gender is not recorded in the data. Example: ``wangzhe/neutral/239.wav`` →
 
 from __future__ import annotations
 
-from emobox.corpora.base import CorpusInfo, PatternCorpus
+from emobox.corpora.core import CorpusInfo, PatternCorpus
 
 CORPUS = PatternCorpus(
     info=CorpusInfo(

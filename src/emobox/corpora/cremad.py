@@ -7,8 +7,7 @@ Raw layout: ``AudioWAV/<actor>_<sentence>_<EMO>_<level>.wav`` plus ``VideoDemogr
 
 from __future__ import annotations
 
-from emobox.corpora._rules_acted import ActedCorpus, SpeakerTable, rewrite
-from emobox.corpora.base import CorpusInfo
+from emobox.corpora.core import ActedCorpus, CorpusInfo, SpeakerTable, rewrite
 
 CORPUS = ActedCorpus(
     info=CorpusInfo(
@@ -30,6 +29,6 @@ CORPUS = ActedCorpus(
             r"_(?P<level>[A-Z]{2})\.wav",
     key=rewrite("{stem}", {"_": "-"}),
     speaker_table=SpeakerTable("VideoDemographics.csv", id_column="ActorID",
-                               gender_column="Sex", gender_codes={"Female": "F", "Male": "M"}),
+                               gender_column="Sex"),
     expect="AudioWAV/*.wav files",
 )

@@ -16,7 +16,7 @@ dis → Disgust, gio (gioia) → Happy, pau (paura) → Fear, rab (rabbia) → A
 
 from __future__ import annotations
 
-from emobox.corpora.base import CorpusInfo, PatternCorpus
+from emobox.corpora.core import CorpusInfo, PatternCorpus
 
 WAV = "*.[wW][aA][vV]"
 
@@ -35,6 +35,8 @@ CORPUS = PatternCorpus(
         license="restricted: EULA signed by a permanent academic, sent from an institutional "
                 "address",
         protocols=("serval",),
+        serval_map={"Guilt": "sadness"},
+        serval_cluster="cluster2",
         notes="SER Evals Table 1: 7 classes (guilt folded into sadness), 2.9 s per utterance.",
     ),
     glob=(f"DEMOS/{WAV}", f"NEU/{WAV}", f"wav_DEMoS/DEMOS/{WAV}", f"wav_DEMoS/NEU/{WAV}"),

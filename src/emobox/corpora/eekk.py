@@ -19,8 +19,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from emobox.corpora._rules_serval import SideFileError, find_files, posix, read_textgrid
-from emobox.corpora.base import Candidate, Corpus, CorpusInfo, Discovered, Skip
+from emobox.corpora.core import (
+    Candidate,
+    Corpus,
+    CorpusInfo,
+    Discovered,
+    SideFileError,
+    Skip,
+    find_files,
+    posix,
+    read_textgrid,
+)
 from emobox.errors import LayoutError
 
 
@@ -80,6 +89,7 @@ CORPUS = EekkCorpus(
             "original: Institute of the Estonian Language, META-SHARE)",
         license="free for research (terms unverified)",
         protocols=("serval",),
+        serval_cluster="cluster3",
         notes="SER Evals Table 1: 10 speakers, 3.4 s per utterance; speaker ids are not in "
               "the release.",
     ),

@@ -15,8 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from emobox.corpora._tables import Row, TableCorpus, gender_of, read_csv
-from emobox.corpora.base import CorpusInfo
+from emobox.corpora.core import CorpusInfo, Row, TableCorpus, gender_of, read_csv
 
 EMOTIONS = ("Angry", "Disgust", "Excited", "Happy", "Neutral", "Sad", "Sarcastic", "Surprise")
 

@@ -8,8 +8,7 @@ N neutral), version letter. The raw label is EmoBox's emotion-list name for that
 
 from __future__ import annotations
 
-from emobox.corpora._rules_acted import code
-from emobox.corpora.base import CorpusInfo, PatternCorpus, lookup
+from emobox.corpora.core import CorpusInfo, PatternCorpus, code, lookup
 
 LETTERS = {"W": "anger", "L": "boredem", "E": "disgust", "A": "fear", "F": "happy",
            "N": "neutral", "T": "sad"}
@@ -31,6 +30,8 @@ CORPUS = PatternCorpus(
         url="http://emodb.bilderbar.info/",
         license="free for research; cite Burkhardt et al. (2005)",
         protocols=("emobox", "serval"),
+        serval_map={"Boredom": "sadness"},
+        serval_cluster="cluster1",
         notes="EmoBox's label_map.json keys 'Neutral' but its data says 'neutral'; mapped here.",
     ),
     glob="wav/*.wav",

@@ -8,8 +8,7 @@ Example: ``jenie_Amused/amused_57-84_0057.wav`` → ``emovdb-jenie-Amused-0057``
 
 from __future__ import annotations
 
-from emobox.corpora._rules_acted import code
-from emobox.corpora.base import CorpusInfo, PatternCorpus
+from emobox.corpora.core import CorpusInfo, PatternCorpus, code
 
 SPELLING = {"Disgusted": "Disgust"}
 

@@ -7,7 +7,7 @@ Example: ``f2/gio-f2-b2.wav`` → ``emovo-gio-f2-b2``, speaker f2.
 
 from __future__ import annotations
 
-from emobox.corpora.base import CorpusInfo, PatternCorpus
+from emobox.corpora.core import CorpusInfo, PatternCorpus
 
 CORPUS = PatternCorpus(
     info=CorpusInfo(
@@ -24,6 +24,7 @@ CORPUS = PatternCorpus(
         url="http://voice.fub.it/activities/corpora/emovo/index.html",
         license="free for research; Fondazione Ugo Bordoni (cite Costantini et al. 2014)",
         protocols=("emobox", "serval"),
+        serval_cluster="cluster2",
     ),
     glob="[fm][0-9]/*.wav",
     pattern=r"(?P<folder>[fm]\d)/(?P<emo>[a-z]{3})-(?P<speaker>[fmFM]\d)-(?P<sentence>[a-z]\d)"

@@ -15,8 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from emobox.corpora._tables import Row, TableCorpus, gender_of, read_csv, stem
-from emobox.corpora.base import CorpusInfo
+from emobox.corpora.core import CorpusInfo, Row, TableCorpus, gender_of, read_csv, stem
 
 LABELS = {"anger": "Angry", "disgust": "Disgust", "fear": "Fear", "joy": "Happy",
           "neutrality": "Neutral", "sadness": "Sad", "surprise": "Surprise"}

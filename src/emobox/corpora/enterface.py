@@ -12,7 +12,7 @@ Key ``enterface-<file name with .avi>`` as EmoBox. The speaker is the subject fo
 
 from __future__ import annotations
 
-from emobox.corpora.base import CorpusInfo, PatternCorpus, SkipItem
+from emobox.corpora.core import CorpusInfo, PatternCorpus, SkipItem
 
 LABELS = {"an": "Angry", "di": "Disgust", "fe": "Fear", "ha": "Happy", "sa": "Sad",
           "su": "Surprise"}

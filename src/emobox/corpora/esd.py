@@ -12,7 +12,7 @@ genders from the ESD README.
 
 from __future__ import annotations
 
-from emobox.corpora.base import CorpusInfo, PatternCorpus, lookup
+from emobox.corpora.core import CorpusInfo, PatternCorpus, lookup
 
 EMOTIONS = ("Angry", "Happy", "Neutral", "Sad", "Surprise")
 #: Speaker genders as listed in the ESD README.

@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from emobox.corpora.base import Candidate, CorpusInfo, Discovered, PatternCorpus
+from emobox.corpora.core import Candidate, CorpusInfo, Discovered, PatternCorpus
 
 STYLES = {
     "angry": "Angry", "animal": "Animal", "animaldir": "Animal-directed", "awe": "Awe",
@@ -75,6 +75,9 @@ CORPUS = ExpressoCorpus(
         url="https://speechbot.github.io/expresso/ (expresso.tar on dl.fbaipublicfiles.com)",
         license="CC BY-NC 4.0",
         protocols=("serval",),
+        serval_map={"Awe": "surprise", "Boredom": "neutral", "Calm": "neutral",
+                    "Laughing": "happiness"},
+        serval_cluster="cluster2",
         notes="SER Evals Table 1: 8 classes, 4.2 s per utterance (first 30 s of each file).",
     ),
     glob=tuple(f"{p}{part}" for p in PREFIXES

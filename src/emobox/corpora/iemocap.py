@@ -18,8 +18,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from emobox.corpora._tables import Row, SideFileError, TableCorpus, read_lines
-from emobox.corpora.base import CorpusInfo
+from emobox.corpora.core import CorpusInfo, Row, SideFileError, TableCorpus, read_lines
 
 LABELS = {"neu": "Neutral", "hap": "Happy", "exc": "Happy", "ang": "Angry", "sad": "Sad"}
 _TURN = re.compile(r"\[(\d+(?:\.\d+)?) - (\d+(?:\.\d+)?)\]\t([A-Za-z0-9_]+)\t([A-Za-z]{3})\t"

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 
-from emobox.corpora._rules_acted import rewrite
-from emobox.corpora.base import CorpusInfo, PatternCorpus, lookup
+from emobox.corpora.core import CorpusInfo, PatternCorpus, lookup, rewrite
 
 FOLDER = "Raw JL corpus (unchecked and unannotated)/JL(wav+txt)"
 EMOTIONS = ("angry", "sad", "neutral", "happy", "excited",

@@ -17,8 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from emobox.corpora._tables import (
+from emobox.corpora.core import (
+    CorpusInfo,
     Row,
+    Skip,
     TableCorpus,
     expect_type,
     field_of,
@@ -26,7 +28,6 @@ from emobox.corpora._tables import (
     read_json,
     read_lines,
 )
-from emobox.corpora.base import CorpusInfo, Skip
 
 LABELS = {"Neutral": "Neutral", "Happy": "Happy", "Sad": "Sad", "Surprise": "Surprise",
           "Disgust": "Disgust", "Fear": "Fear", "Anger": "Angry"}

@@ -16,7 +16,7 @@ Label map: elation → Happy and panic → Fear (as SER Evals); the other three 
 
 from __future__ import annotations
 
-from emobox.corpora.base import CorpusInfo, PatternCorpus
+from emobox.corpora.core import CorpusInfo, PatternCorpus
 
 CORPUS = PatternCorpus(
     info=CorpusInfo(

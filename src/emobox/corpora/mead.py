@@ -9,7 +9,7 @@ Key ``mead-<spk>-<emotion>-level-<n>-<NNN>``; M/W of the speaker id gives the ge
 
 from __future__ import annotations
 
-from emobox.corpora.base import CorpusInfo, PatternCorpus
+from emobox.corpora.core import CorpusInfo, PatternCorpus
 
 LABELS = {"angry": "Angry", "contempt": "Contempt", "disgusted": "Disgust", "fear": "Fear",
           "happy": "Happy", "neutral": "Neutral", "sad": "Sad", "surprised": "Surprise"}
@@ -21,6 +21,8 @@ CORPUS = PatternCorpus(
         url="https://wywu.github.io/projects/MEAD/MEAD.html",
         license="academic research use (MEAD terms of use)",
         protocols=("emobox", "serval"),
+        serval_map={"Contempt": "disgust"},
+        serval_cluster="cluster2",
         notes="audio part only; three intensity levels (neutral only level 1)",
     ),
     glob="*/audio/*/*/*.m4a",

@@ -16,8 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from emobox.corpora._tables import Row, TableCorpus, first_existing, read_csv
-from emobox.corpora.base import CorpusInfo
+from emobox.corpora.core import CorpusInfo, Row, TableCorpus, first_existing, read_csv
 
 LABELS = {"neutral": "Neutral", "joy": "Happy", "sadness": "Sad", "surprise": "Surprise",
           "disgust": "Disgust", "anger": "Angry", "fear": "Fear"}
@@ -50,6 +49,7 @@ CORPUS = TableCorpus(
         url="https://affective-meld.github.io/ (MELD.Raw.tar.gz)",
         license="GPL-3.0 (MELD repository); clips from the Friends TV series, research use",
         protocols=("emobox", "serval"),
+        serval_cluster="cluster2",
         notes="official train/dev/test split kept; not speaker-independent",
     ),
     rows=_rows,

@@ -16,8 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from emobox.corpora._tables import Row, TableCorpus, read_csv
-from emobox.corpora.base import CorpusInfo, Skip
+from emobox.corpora.core import CorpusInfo, Row, Skip, TableCorpus, read_csv
 
 EMOTIONS = ("neutral", "angry", "sad", "happy", "worried", "surprise")
 #: split → (label CSV, clip folder); the test label files are read when present.

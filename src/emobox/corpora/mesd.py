@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 
-from emobox.corpora._rules_acted import code
-from emobox.corpora.base import CorpusInfo, PatternCorpus, lookup
+from emobox.corpora.core import CorpusInfo, PatternCorpus, code, lookup
 
 FOLDER = "Mexican Emotional Speech Database (MESD)"
 
@@ -31,6 +30,7 @@ CORPUS = PatternCorpus(
         url="https://data.mendeley.com/datasets/cy34mh68j9",
         license="CC BY 4.0",
         protocols=("emobox", "serval"),
+        serval_cluster="cluster2",
         notes="No per-speaker ids in the release; only the voice type F/M/C.",
     ),
     glob=f"{FOLDER}/*.wav",

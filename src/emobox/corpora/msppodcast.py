@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from emobox.corpora._tables import (
+from emobox.corpora.core import (
+    CorpusInfo,
     Row,
     SideFileError,
     TableCorpus,
@@ -25,7 +26,6 @@ from emobox.corpora._tables import (
     gender_of,
     read_json,
 )
-from emobox.corpora.base import CorpusInfo
 
 LABELS = {"A": "Angry", "C": "Contempt", "D": "Disgust", "F": "Fear", "H": "Happy",
           "N": "Neutral", "S": "Sad", "U": "Surprise", "O": "Other", "X": "No-agreement"}

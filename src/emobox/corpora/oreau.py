@@ -9,8 +9,7 @@ top folder's "é" may be stored decomposed (NFD). Example: ``OréauFR_02/f/sessj
 
 from __future__ import annotations
 
-from emobox.corpora._rules_acted import rewrite
-from emobox.corpora.base import CorpusInfo, PatternCorpus
+from emobox.corpora.core import CorpusInfo, PatternCorpus, rewrite
 
 CORPUS = PatternCorpus(
     info=CorpusInfo(

@@ -15,8 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from emobox.corpora._tables import Row, TableCorpus, expect_type, field_of, read_yaml
-from emobox.corpora.base import CorpusInfo
+from emobox.corpora.core import CorpusInfo, Row, TableCorpus, expect_type, field_of, read_yaml
 
 STYLES = ("angry", "happy", "neutral", "poker", "sad")
 SPEAKER = "STEFAN-RÖTTIG"

@@ -11,7 +11,7 @@ gender (the ``m`` prefix may mean male but is not documented), so gender is left
 
 from __future__ import annotations
 
-from emobox.corpora.base import CorpusInfo, PatternCorpus
+from emobox.corpora.core import CorpusInfo, PatternCorpus
 
 CORPUS = PatternCorpus(
     info=CorpusInfo(

@@ -9,8 +9,7 @@ actors are male. EmoBox uses speech only, so song files are skipped. Example:
 
 from __future__ import annotations
 
-from emobox.corpora._rules_acted import parity
-from emobox.corpora.base import CorpusInfo, PatternCorpus, lookup
+from emobox.corpora.core import CorpusInfo, PatternCorpus, lookup, parity
 
 EMOTIONS = {"01": "Neutral", "02": "Calm", "03": "Happy", "04": "Sad", "05": "Angry",
             "06": "Fearful", "07": "Disgust", "08": "Surprised"}

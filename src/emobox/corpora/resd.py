@@ -15,8 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from emobox.corpora._tables import Row, TableCorpus, read_csv
-from emobox.corpora.base import CorpusInfo
+from emobox.corpora.core import CorpusInfo, Row, TableCorpus, read_csv
 
 LABELS = {"anger": "Angry", "disgust": "Disgust", "enthusiasm": "Enthusiastic", "fear": "Fear",
           "happiness": "Happy", "neutral": "Neutral", "sadness": "Sad"}
@@ -37,6 +36,8 @@ CORPUS = TableCorpus(
         url="https://huggingface.co/datasets/Aniemore/resd",
         license="MIT (Aniemore dataset card)",
         protocols=("emobox", "serval"),
+        serval_map={"Enthusiastic": "other"},
+        serval_cluster="cluster1",
         notes="no speaker ids in the release; official train/test split shares dialogs",
     ),
     rows=_rows,

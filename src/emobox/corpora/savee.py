@@ -8,7 +8,7 @@ Speakers DC, JE, JK, KL; codes a, d, f, h, n, sa, su. Example: ``JE_n23.wav`` (o
 
 from __future__ import annotations
 
-from emobox.corpora.base import CorpusInfo, PatternCorpus
+from emobox.corpora.core import CorpusInfo, PatternCorpus
 
 
 def _speaker(fields: dict[str, str]) -> str:

@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from emobox.corpora._tables import Row, SideFileError, TableCorpus, field_of, read_json
-from emobox.corpora.base import CorpusInfo
+from emobox.corpora.core import CorpusInfo, Row, SideFileError, TableCorpus, field_of, read_json
 
 LABELS = {"angry": "Angry", "fearful": "Fear", "happy": "Happy", "neutral": "Neutral",
           "sad": "Sad", "surprised": "Surprise"}
@@ -43,6 +42,7 @@ CORPUS = TableCorpus(
         url="https://github.com/pariajm/sharif-emotional-speech-dataset (shemo.json + zips)",
         license="free for academic research (ShEMO authors' terms)",
         protocols=("emobox", "serval"),
+        serval_map={"Fear": "other"},
         notes="semi-natural speech from radio plays",
     ),
     rows=_rows,

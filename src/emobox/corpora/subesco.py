@@ -11,7 +11,7 @@ EmoBox): ``subesco-<stem>``. 44.1 or 48 kHz.
 
 from __future__ import annotations
 
-from emobox.corpora.base import CorpusInfo, PatternCorpus
+from emobox.corpora.core import CorpusInfo, PatternCorpus
 
 CORPUS = PatternCorpus(
     info=CorpusInfo(
@@ -28,6 +28,7 @@ CORPUS = PatternCorpus(
         url="https://zenodo.org/records/4526477",
         license="CC BY 4.0 (Zenodo record)",
         protocols=("emobox", "serval"),
+        serval_cluster="cluster2",
     ),
     glob="**/*.[wW][aA][vV]",
     pattern=r"(?:.*/)?(?P<g>[FM])_(?P<num>\d+)_(?P<name>[^_/]+)_(?P<s>[A-Za-z]+)_(?P<k>\d+)"

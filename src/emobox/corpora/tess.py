@@ -12,7 +12,7 @@ Speaker OAF (older) / YAF (younger), both female. Key (as EmoBox): ``tess-`` + t
 
 from __future__ import annotations
 
-from emobox.corpora.base import CorpusInfo, PatternCorpus
+from emobox.corpora.core import CorpusInfo, PatternCorpus
 
 CORPUS = PatternCorpus(
     info=CorpusInfo(

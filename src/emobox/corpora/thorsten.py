@@ -14,7 +14,7 @@ names (Drunk, Sleepy, Whisper; SER Evals puts them in ``other``).
 
 from __future__ import annotations
 
-from emobox.corpora.base import CorpusInfo, PatternCorpus
+from emobox.corpora.core import CorpusInfo, PatternCorpus
 
 WAV = "*.[wW][aA][vV]"
 

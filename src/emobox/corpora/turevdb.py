@@ -11,7 +11,7 @@ first field; no gender in the corpus. Key (as EmoBox): ``turevdb-`` + the full f
 
 from __future__ import annotations
 
-from emobox.corpora.base import CorpusInfo, PatternCorpus
+from emobox.corpora.core import CorpusInfo, PatternCorpus
 
 CORPUS = PatternCorpus(
     info=CorpusInfo(

@@ -11,7 +11,7 @@ SM…); its 2nd letter is the gender. Key (as EmoBox): ``urdu-<stem>``. 44.1 kHz
 
 from __future__ import annotations
 
-from emobox.corpora.base import CorpusInfo, PatternCorpus
+from emobox.corpora.core import CorpusInfo, PatternCorpus
 
 CORPUS = PatternCorpus(
     info=CorpusInfo(
@@ -27,6 +27,7 @@ CORPUS = PatternCorpus(
         url="https://github.com/siddiquelatif/urdu-dataset",
         license="free for research; terms in the GitHub repository",
         protocols=("emobox", "serval"),
+        serval_cluster="cluster3",
     ),
     glob="**/*.[wW][aA][vV]",
     pattern=r"(?:.*/)?(?P<speaker>[^_/]+)_(?P<file>[^_/]+)_(?P<emo>[^_/])[^_/]*\.(?i:wav)",

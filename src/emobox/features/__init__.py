@@ -6,9 +6,9 @@ from emobox.features.batching import plan_batches
 from emobox.features.ct2 import convert_whisper
 from emobox.features.extract import ExtractResult, extract_corpus, get_extractor
 from emobox.features.ray_executor import extract_corpus_ray, merge_stores
-from emobox.features.registry import MODELS, ModelInfo, list_models
+from emobox.features.registry import MODELS, ModelInfo, list_models, store_name
 from emobox.features.registry import info as model_info
-from emobox.features.store import FeatureStore, StoreWriter
+from emobox.features.store import FeatureStore, StoreWriter, remove_keys
 
 __all__ = [
     "MODELS",
@@ -26,4 +26,6 @@ __all__ = [
     "model_info",
     "parse_layers",
     "plan_batches",
+    "remove_keys",
+    "store_name",
 ]

@@ -3,7 +3,9 @@
 Utterances are planned into batches by total audio seconds from length-sorted buckets
 (`plan_batches`, deterministic, so the Ray executor computes the same batches); audio is
 decoded and resampled in background threads; the store is committed every `chunk_seconds`
-of audio. Unreadable audio is reported and skipped, the rest extracted.
+of audio. Unreadable audio and non-finite features are reported as failures and not stored;
+the rest is extracted. SIGINT/SIGTERM stop after the current batch, with everything done so
+far committed.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from emobox.audio import load
 from emobox.errors import AudioError, EmoboxError
 from emobox.features.base import Extractor
 from emobox.features.batching import plan_batches, prefetch
+from emobox.features.registry import HANDCRAFTED
 from emobox.features.store import FeatureStore, StoreWriter
 from emobox.manifest import Utterance
 from emobox.progress import new_progress
+from emobox.signals import stop_requests
 
 
 @dataclass
@@ -36,12 +40,12 @@ class ExtractResult:
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
-HANDCRAFTED = ("egemaps", "egemaps-lld", "logmel")
 
 
 def get_extractor(model: str, *, layers: str | list[int] | None = "all", device: str = "cpu",
-                  bf16: bool = True, whisper_mode: str = "pad30", layer_norm: bool = False,
-                  batch_seconds: float = 60.0) -> Extractor:
+                  precision: str = "auto", whisper_mode: str = "pad30",
+                  layer_norm: bool = False, batch_seconds: float = 60.0,
+                  revision: str | None = None, trust_remote_code: bool = False) -> Extractor:
     """``egemaps`` / ``egemaps-lld`` / ``logmel`` for handcrafted features, else a registry
     name, a transformers hub id, a local model folder or a CTranslate2 Whisper folder."""
     if model in HANDCRAFTED:
@@ -50,9 +54,10 @@ def get_extractor(model: str, *, layers: str | list[int] | None = "all", device:
         return handcrafted(model)
     from emobox.features.hf import HFExtractor
 
-    return HFExtractor(model, layers=layers, device=device, bf16=bf16,
+    return HFExtractor(model, layers=layers, device=device, precision=precision,
                        whisper_mode=whisper_mode, layer_norm=layer_norm,
-                       batch_seconds=batch_seconds)
+                       batch_seconds=batch_seconds, revision=revision,
+                       trust_remote_code=trust_remote_code)
 
 
 def utterance_seconds(u: Utterance) -> float:
@@ -121,7 +126,7 @@ def extract_corpus(
     total = sum(utterance_seconds(u) for b in plan for u in b)
     since_commit = 0.0
     try:
-        with new_progress(AudioRateColumn()) as progress:
+        with stop_requests() as stop, new_progress(AudioRateColumn()) as progress:
             task = progress.add_task(f"extract {Path(store_path).name}", total=total or None,
                                      visible=show_progress)
             for batch, decoded in prefetch(plan, decode, workers=decode_workers, ahead=3):
@@ -131,6 +136,9 @@ def extract_corpus(
                 if good:
                     feats = extractor.extract_batch([a for _, a in good])
                     for (u, audio), f in zip(good, feats):
+                        if not np.isfinite(f).all():  # e.g. openSMILE on a too-short clip
+                            result.failed.append((u.key, "non-finite features (NaN/inf)"))
+                            continue
                         writer.add(u.key, f)
                         seconds = len(audio) / extractor.sample_rate
                         result.extracted += 1
@@ -140,8 +148,11 @@ def extract_corpus(
                     writer.commit()
                     since_commit = 0.0
                 progress.advance(task, sum(utterance_seconds(u) for u in batch))
+                if stop:
+                    break
     finally:
         writer.close()
+    stop.check(f"{result.extracted} utterances were extracted and saved in {store_path}")
     if result.extracted == 0 and result.already_done == 0:
         raise EmoboxError(f"no utterance could be extracted into {store_path} "
                           f"(first failure: {result.failed[0][1] if result.failed else 'none'})")

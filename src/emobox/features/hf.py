@@ -3,7 +3,8 @@
 One forward pass gives every hidden state (the embeddings, then one per block); the selected
 layers are kept. Utterances are batched (zero-padded, with an attention mask where the model
 takes one); audio longer than the model's window (30 s; CLAP 10 s) is cut into windows whose
-frames are stitched back together. bf16 autocast is on by default (``bf16=False`` opts out).
+frames are stitched back together. The precision (``fp32``, ``bf16`` or ``fp16`` autocast) is
+chosen by `emobox.features.precision` (``auto``: bf16 only where the CPU has it natively).
 
 Input handling per family (see `emobox.features.registry`):
 
@@ -29,7 +30,8 @@ import torch.nn.functional as F
 from emobox.errors import EmoboxError
 from emobox.features.base import Extractor, parse_layers
 from emobox.features.batching import plan_batches
-from emobox.features.registry import family_of_config, info
+from emobox.features.precision import choose_precision
+from emobox.features.registry import family_of_config, info, store_name
 
 WINDOW_SECONDS = 30.0
 CLAP_SECONDS = 10.0
@@ -58,8 +60,9 @@ class HFExtractor(Extractor):
     norm = "layer"
 
     def __init__(self, model: str, *, layers: str | Sequence[int] | None = "all",
-                 device: str = "cpu", bf16: bool = True, whisper_mode: str = "pad30",
-                 layer_norm: bool = False, batch_seconds: float = 60.0) -> None:
+                 device: str = "cpu", precision: str = "auto", whisper_mode: str = "pad30",
+                 layer_norm: bool = False, batch_seconds: float = 60.0,
+                 revision: str | None = None, trust_remote_code: bool = False) -> None:
         from transformers import AutoConfig, AutoModel
         from transformers.utils import logging as hf_logging
 
@@ -75,17 +78,22 @@ class HFExtractor(Extractor):
         from emobox.features.ct2 import ensure_transformers
 
         source = ensure_transformers(source)
-        remote = entry.family == "mert"
+        if entry.family == "mert" and not trust_remote_code:
+            raise EmoboxError(f"{model} runs code from its repository; pass "
+                              "--trust-remote-code if you trust it")
+        kwargs = {"trust_remote_code": trust_remote_code, "revision": revision}
         try:
-            config = AutoConfig.from_pretrained(source, trust_remote_code=remote)
+            config = AutoConfig.from_pretrained(source, **kwargs)
             family = family_of_config(config.model_type)
-            net = AutoModel.from_pretrained(source, trust_remote_code=remote)
+            net = AutoModel.from_pretrained(source, **kwargs)
         except (OSError, ValueError) as exc:
             raise EmoboxError(f"cannot load model {model!r}: {str(exc).splitlines()[0]}") from None
-        self.name = model
+        self.name = store_name(model, revision)
+        self.source = str(Path(source).resolve()) if Path(source).is_dir() else str(source)
+        self.revision = revision or getattr(config, "_commit_hash", None)
+        self.precision = choose_precision(precision, device)
         self.family = family
         self.device = parse_device(device)
-        self.bf16 = bf16
         self.whisper_mode = whisper_mode
         self.layer_norm = layer_norm
         self.batch_seconds = batch_seconds
@@ -117,8 +125,9 @@ class HFExtractor(Extractor):
     # -- public ---------------------------------------------------------------------------
     def store_meta(self) -> dict:
         """Settings recorded in (and checked against) the feature store."""
-        meta: dict = {"family": self.family, "bf16": self.bf16, "layer_norm": self.layer_norm,
-                      "sample_rate": self.sample_rate}
+        meta: dict = {"family": self.family, "precision": self.precision,
+                      "layer_norm": self.layer_norm, "sample_rate": self.sample_rate,
+                      "source": self.source, "revision": self.revision}
         if self.family == "whisper":
             meta["whisper_mode"] = self.whisper_mode
         return meta
@@ -154,7 +163,8 @@ class HFExtractor(Extractor):
     def forward(self, segments: Sequence[np.ndarray]) -> list[torch.Tensor]:
         """One forward pass over a batch of segments (each at most one window long):
         ``(len(layers), n_frames, dim)`` per segment."""
-        autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16)
+        dtype = torch.float16 if self.precision == "fp16" else torch.bfloat16
+        autocast = torch.autocast(self.device.type, dtype=dtype, enabled=self.precision != "fp32")
         with autocast:
             if self.family == "whisper":
                 hidden, frames = self._whisper(segments)

@@ -47,7 +47,7 @@ def extract_corpus_ray(
 ) -> ExtractResult:
     """Extract `utterances` with `workers` Ray tasks (one per GPU when `gpus_per_worker` is
     1, else CPU workers) into `store_path`. `options` go to `get_extractor` (``layers``,
-    ``device``, ``bf16``, ``whisper_mode``, ``layer_norm``, ``batch_seconds``). Starts a
+    ``device``, ``precision``, ``whisper_mode``, ``layer_norm``, ``batch_seconds``). Starts a
     local Ray instance unless one is connected."""
     try:
         import ray

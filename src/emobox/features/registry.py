@@ -42,6 +42,14 @@ MODEL_TYPES = {
 }
 
 
+#: The handcrafted feature sets (no model), as `emobox models` lists them.
+HANDCRAFTED = {
+    "egemaps": "openSMILE eGeMAPS v02 functionals: 88 values per utterance",
+    "egemaps-lld": "openSMILE eGeMAPS v02 low-level descriptors: 25 per 10 ms frame",
+    "logmel": "80 log-mel bands, 25 ms windows every 10 ms",
+}
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     """One pretrained speech model: where it lives and how it takes its input."""
@@ -114,6 +122,8 @@ def info(model: str) -> ModelInfo:
     config = Path(model) / "config.json"
     if config.is_file():
         return _from_config(model, json.loads(config.read_text()))
+    if looks_like_path(model) and not Path(model).exists():
+        raise EmoboxError(f"model folder not found: {model}")
     if "/" in model and not Path(model).exists():  # another hub id: family known after loading
         return ModelInfo(model, model, "unknown", None, 50.0, 16000)
     known = ", ".join(MODELS)
@@ -132,6 +142,32 @@ def _from_config(model: str, config: dict) -> ModelInfo:
     if family == "clap":
         return ModelInfo(model, None, family, None, 1.6, 48000)
     return ModelInfo(model, None, family, None, 50.0, int(config.get("sample_rate", 16000)))
+
+
+def looks_like_path(model: str) -> bool:
+    """A local path rather than a hub id (``owner/name``): starts with ``.``, ``/`` or ``~``,
+    or has more than one ``/``."""
+    return model.startswith((".", "/", "~")) or model.count("/") > 1
+
+
+def store_name(model: str, revision: str | None = None) -> str:
+    """The one folder name of a model's feature stores, whatever spelling the user gave:
+    a registry model by its short name (``microsoft/wavlm-base`` → ``wavlm-base``), a local
+    folder by the name of its resolved path (``./m`` and ``/abs/m`` → ``m``), another hub id
+    as ``owner__name``; a revision is appended (``@rev``).
+
+    >>> store_name("microsoft/wavlm-base"), store_name("egemaps"), store_name("a/b", "v2")
+    ('wavlm-base', 'egemaps', 'a__b@v2')
+    """
+    if model in HANDCRAFTED:
+        name = model
+    elif model in MODELS or model in _BY_HUB:
+        name = info(model).name
+    elif Path(model).is_dir():
+        name = Path(model).resolve().name
+    else:
+        name = model.strip("/").replace("/", "__").replace(":", "_")
+    return f"{name}@{revision}" if revision else name
 
 
 def family_of_config(model_type: str) -> str:

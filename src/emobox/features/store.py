@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,30 @@ class FeatureStore:
             mask[b, :n] = True
         return batch, mask
 
+    def nonfinite_keys(self) -> list[str]:
+        """Keys whose stored features hold NaN or inf (seen in their pooled statistics, which
+        any non-finite frame makes non-finite)."""
+        if not self._order:
+            return []
+        pooled = self._pooled_array().reshape(len(self._order), -1)
+        bad = ~np.isfinite(pooled).all(axis=1)
+        return [self._order[i] for i in np.flatnonzero(bad)]
+
+    def require_finite(self) -> None:
+        """Refuse a store holding non-finite features, saying how to repair it."""
+        bad = self.nonfinite_keys()
+        if bad:
+            raise EmoboxError(
+                f"feature store {self.path} holds {len(bad)} utterance(s) with NaN/inf features "
+                f"(e.g. {bad[0]!r}); run `emobox features repair` on it, then `emobox extract` "
+                "again")
+
+    def identity(self) -> dict[str, Any]:
+        """The settings that change what the features are (model, its revision and path,
+        precision, Whisper mode, stored normalisation…): part of every run's identity."""
+        skip = {"format", "layers", "dim", "n_utterances", "n_frames", "dtype", "frame_rate"}
+        return {k: v for k, v in self.meta.items() if k not in skip}
+
     def summary(self) -> dict[str, Any]:
         """What the store holds: model, layers, dim, counts, hours, size on disk, settings."""
         frame_rate = self.meta.get("frame_rate")
@@ -173,6 +198,31 @@ class FeatureStore:
         return self._pooled
 
 
+def remove_keys(path: str | os.PathLike, keys: Iterable[str]) -> None:
+    """Rewrite the store at `path` without `keys` (copied bit for bit into a new folder,
+    then swapped in), e.g. to drop utterances with non-finite features."""
+    path = Path(path)
+    store = FeatureStore.open(path)
+    drop = set(keys)
+    tmp, old = path.with_name(path.name + ".repair"), path.with_name(path.name + ".old")
+    for leftover in (tmp, old):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    fixed = {"format", "model", "layers", "dim", "dtype", "frame_rate", "n_utterances",
+             "n_frames"}
+    with FeatureStore.create(tmp, model=store.model, layers=store.layers, dim=store.dim,
+                             frame_rate=store.meta.get("frame_rate"),
+                             extra={k: v for k, v in store.meta.items() if k not in fixed}
+                             ) as writer:
+        for key in store:
+            if key not in drop:
+                writer.add_stored(key, [store.frames(key, layer) for layer in store.layers],
+                                  store.pooled(key))
+    path.rename(old)
+    tmp.rename(path)
+    shutil.rmtree(old)
+
+
 class StoreWriter:
     """Appends utterances; `commit` makes everything added so far durable and visible."""
 
@@ -186,7 +236,7 @@ class StoreWriter:
         self.index: list[list] = []
         if (path / "meta.json").is_file() and (path / "index.json").is_file():
             old = json.loads((path / "meta.json").read_text())
-            checked = ("whisper_mode", "layer_norm")
+            checked = ("whisper_mode", "layer_norm", "precision", "source", "revision")
             if ((old.get("model"), old.get("layers"), old.get("dim")) != (model, layers, dim)
                     or any(old.get(k) != extra.get(k) for k in checked)):
                 raise EmoboxError(f"{path} holds features of another configuration "

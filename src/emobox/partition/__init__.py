@@ -1,8 +1,10 @@
 """Data partitions: schemes that turn a manifest into folds of train / valid / test keys.
 
-`core` holds the fold records, the registry, the validation split and the leakage guard;
-`released` the schemes built on EmoBox's released partitions (``emobox``, ``paper``,
-``official``, ``file``); `summary` the per-fold statistics of `emobox splits show`.
+`core` holds the fold records, the scheme registry, the validation split, the leakage guard
+and the generic schemes (``loso``, ``speaker-kfold``, ``stratified``); `released` the schemes
+built on EmoBox's released partitions and rules (``emobox``, ``paper``, ``official``,
+``file``); `balanced` the balanced cross-corpus test sets; `summary` the per-fold statistics
+of `emobox splits show`.
 """
 
 from emobox.partition.core import (
@@ -12,20 +14,24 @@ from emobox.partition.core import (
     Folds,
     Splits,
     check_leakage,
+    even_speaker_groups,
     leave_one_speaker_out,
     partition,
     scheme,
+    scheme_parameters,
     speaker_kfold,
     stratified,
     validation_split,
 )
 from emobox.partition.released import (
+    default_scheme,
     emobox_facts,
     emobox_partitions,
     emobox_scheme,
     file_scheme,
     is_balanced,
     official_scheme,
+    official_validation,
     paper_scheme,
     read_key_lists,
 )
@@ -38,18 +44,22 @@ __all__ = [
     "Folds",
     "Splits",
     "check_leakage",
+    "default_scheme",
     "describe_splits",
     "emobox_facts",
     "emobox_partitions",
     "emobox_scheme",
+    "even_speaker_groups",
     "file_scheme",
     "is_balanced",
     "leave_one_speaker_out",
     "official_scheme",
+    "official_validation",
     "paper_scheme",
     "partition",
     "read_key_lists",
     "scheme",
+    "scheme_parameters",
     "speaker_kfold",
     "stratified",
     "validation_split",

@@ -13,6 +13,7 @@ Every scheme is a function ``(utterances, *, seed, **params) -> list[Fold]`` reg
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import random
@@ -119,9 +120,19 @@ def scheme(name: str, *, speaker_independent: bool) -> Callable[[SchemeFn], Sche
     return register
 
 
+def scheme_parameters(name: str) -> dict[str, Any]:
+    """The parameters a scheme declares (keyword arguments besides `seed`) with defaults."""
+    if name not in SCHEMES:
+        raise EmoboxError(f"unknown partition scheme {name!r} "
+                          f"(available: {', '.join(sorted(SCHEMES))})")
+    signature = inspect.signature(SCHEMES[name][0])
+    return {p.name: p.default for p in signature.parameters.values()
+            if p.kind is p.KEYWORD_ONLY and p.name != "seed"}
+
+
 def partition(
     utterances: Sequence[Utterance],
-    scheme_name: str = "speaker-kfold",
+    scheme_name: str = "paper",
     *,
     seed: int = 0,
     valid_fraction: float = 0.2,
@@ -137,6 +148,11 @@ def partition(
         raise EmoboxError("cannot partition an empty manifest")
     if not 0 <= valid_fraction < 1:
         raise EmoboxError(f"valid fraction must be in [0, 1), not {valid_fraction}")
+    declared = scheme_parameters(scheme_name)
+    unknown = sorted(set(params) - set(declared))
+    if unknown:
+        raise EmoboxError(f"scheme {scheme_name!r} has no parameter {unknown[0]!r} (it takes: "
+                          f"{', '.join(declared) or 'none'})")
     fn, independent = SCHEMES[scheme_name]
     folds = fn(list(utterances), seed=seed, **params)
     notes: list[str] = []
@@ -146,16 +162,43 @@ def partition(
             independent = folds.speaker_independent
         notes, extra_params = folds.notes, folds.params
     by_key = {u.key: u for u in utterances}
+    where = _where(utterances, params)
+    notes = list(notes)
     for i, fold in enumerate(folds):
+        for part in ("train", "test"):
+            if not getattr(fold, part):
+                raise EmoboxError(f"{where}: scheme {scheme_name!r} made fold {i + 1} with an "
+                                  f"empty {part} part")
         if valid_fraction > 0 and not fold.valid:
             train = [by_key[k] for k in fold.train]
             fold.train, fold.valid = validation_split(
                 train, valid_fraction, seed=seed + i, speaker_disjoint=independent)
+            notes += _validation_notes(i + 1, train, fold, independent)
+            if not fold.train:
+                raise EmoboxError(f"{where}: fold {i + 1} has no training data left after "
+                                  "holding out validation; lower --valid-fraction")
     splits = Splits(scheme_name, {str(i + 1): f for i, f in enumerate(folds)},
                     {"seed": seed, "valid_fraction": valid_fraction, **params, **extra_params},
                     independent, notes)
     check_leakage(splits, by_key)
     return splits
+
+
+def _where(utterances: Sequence[Utterance], params: dict[str, Any]) -> str:
+    names = sorted({u.dataset for u in utterances})
+    return str(params.get("corpus") or (names[0] if len(names) == 1 else "manifest"))
+
+
+def _validation_notes(fold: int, train: Sequence[Utterance], parts: Fold, independent: bool
+                      ) -> list[str]:
+    """Say where the validation split is not what the scheme promises."""
+    if not parts.valid:
+        return [f"fold {fold}: train too small for a validation split (the last epoch is kept)"]
+    speakers = {u.speaker for u in train}
+    if independent and len(speakers) < MIN_VALID_SPEAKERS:
+        return [f"fold {fold}: validation is not speaker-disjoint ({len(speakers)} training "
+                f"speakers; it needs {MIN_VALID_SPEAKERS}): a stratified sample per label"]
+    return []
 
 
 def validation_split(
@@ -280,27 +323,37 @@ def leave_one_speaker_out(utts: list[Utterance], *, seed: int = 0) -> list[Fold]
     return _folds_from_groups(utts, [[s] for s in _require_speakers(utts, 2)])
 
 
-@scheme("speaker-kfold", speaker_independent=True)
-def speaker_kfold(utts: list[Utterance], *, seed: int = 0, k: int = 5) -> list[Fold]:
-    """`k` folds of disjoint speaker groups (k capped at the number of speakers); speakers are
-    shuffled with `seed` and dealt so the groups' utterance counts are as even as possible."""
-    if k < 2:
-        raise EmoboxError(f"speaker-kfold needs k ≥ 2, not {k}")
-    speakers = _require_speakers(utts, 2)
-    k = min(k, len(speakers))
+def even_speaker_groups(utts: Sequence[Utterance], k: int, rng: random.Random
+                        ) -> list[list[str]]:
+    """`k` disjoint speaker groups whose utterance counts are as even as the speakers allow:
+    speakers in seeded order, then largest first, each into the group with fewest utterances
+    (ties: fewest speakers, then lowest index). Groups are returned with sorted members."""
+    speakers = _require_speakers(utts, k)
     counts: dict[str, int] = defaultdict(int)
     for u in utts:
         counts[u.speaker] += 1  # type: ignore[index]
-    rng = random.Random(seed)
     rng.shuffle(speakers)
     speakers.sort(key=lambda s: -counts[s])  # stable: ties keep the seeded order
     groups: list[list[str]] = [[] for _ in range(k)]
     sizes = [0] * k
     for s in speakers:
-        target = min(range(k), key=lambda i: (sizes[i], len(groups[i])))
+        target = min(range(k), key=lambda i: (sizes[i], len(groups[i]), i))
         groups[target].append(s)
         sizes[target] += counts[s]
-    return _folds_from_groups(utts, [sorted(g) for g in groups])
+    return [sorted(g) for g in groups]
+
+
+@scheme("speaker-kfold", speaker_independent=True)
+def speaker_kfold(utts: list[Utterance], *, seed: int = 0, k: int = 5) -> list[Fold]:
+    """`k` folds of disjoint speaker groups, their utterance counts as even as possible
+    (`even_speaker_groups`); `k` may not exceed the number of speakers."""
+    if k < 2:
+        raise EmoboxError(f"speaker-kfold needs k ≥ 2, not {k}")
+    speakers = _require_speakers(utts, 2)
+    if k > len(speakers):
+        raise EmoboxError(f"speaker-kfold with k={k} needs at least {k} speakers; the corpus "
+                          f"has {len(speakers)} (use --k {len(speakers)} or --scheme loso)")
+    return _folds_from_groups(utts, even_speaker_groups(utts, k, random.Random(seed)))
 
 
 @scheme("stratified", speaker_independent=False)

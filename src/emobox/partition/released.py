@@ -27,6 +27,7 @@ from emobox.partition.core import (
     _folds_from_groups,
     _require_speakers,
     _stratified_test,
+    even_speaker_groups,
     scheme,
 )
 
@@ -51,6 +52,12 @@ def emobox_facts(corpus: str) -> dict[str, Any]:
         raise EmoboxError(f"{corpus!r} is not one of EmoBox's 32 corpora, so it has no EmoBox "
                           f"partition (use --scheme paper or another scheme)")
     return facts
+
+
+def default_scheme(corpus: str) -> str:
+    """The benchmark's default scheme for a corpus: ``emobox`` (the released partition) for
+    EmoBox's 32 corpora, ``paper`` (the §2.2 rules) for any other."""
+    return "emobox" if corpus in emobox_partitions() else "paper"
 
 
 def corpus_of(utts: Sequence[Utterance], corpus: str | None = None) -> str:
@@ -130,6 +137,16 @@ def official_folds(utts: Sequence[Utterance], spec: dict[str, list[str]], corpus
     return fold, notes
 
 
+def official_validation(utts: Sequence[Utterance], corpus: str) -> list[str]:
+    """Keys of the corpus's official validation split (MELD dev, M3ED, MSP-Podcast …), or []
+    when it has none: every protocol validates on it, cross-corpus training included."""
+    spec = emobox_partitions().get(corpus, {}).get("official_splits")
+    if not spec:
+        return []
+    valid = {v.lower() for v in spec.get("valid", [])}
+    return [u.key for u in utts if str(u.extra.get("split", "")).lower() in valid]
+
+
 def cv_folds(utts: Sequence[Utterance], k: int, rng: random.Random) -> list[Fold]:
     """`k` folds, every utterance tested once; each raw emotion dealt round-robin after a
     seeded shuffle, so every fold's test holds ≈ 1/k of each emotion."""
@@ -204,14 +221,21 @@ def is_balanced(utts: Sequence[Utterance], tolerance: float = 0.0) -> bool:
     return True
 
 
+#: EmoBox §2.2: speaker counts of the speaker-independent branches, and the fold count above.
+PAPER_LOSO_SPEAKERS = range(4, 7)
+PAPER_FOLDS = 4
+
+
 @scheme("paper", speaker_independent=False)
 def paper_scheme(utts: list[Utterance], *, seed: int = 0, corpus: str | None = None,
                  tolerance: float = 0.0, official: bool = True, test_fraction: float = 0.25
                  ) -> list[Fold]:
-    """EmoBox §2.2 on any manifest: official splits kept (IEMOCAP sessions, MELD, …) when
-    `official`; fewer than 4 speakers or unbalanced → one speaker-dependent fold with
-    `test_fraction` of each label in test; 4–6 balanced speakers → leave-one-speaker-out;
-    more → floor(#speakers / 4) folds of seeded, round-robin dealt speakers."""
+    """EmoBox §2.2 as the paper states it, on any manifest: official splits kept (IEMOCAP
+    sessions, MELD, …) when `official`; fewer than 4 speakers or emotions unbalanced over
+    speakers → one speaker-dependent fold with `test_fraction` of each label in test; 4–6
+    balanced speakers → one fold per speaker; more → n = 4 folds, speakers merged so that
+    the folds' utterance counts are as even as the speakers allow (largest speaker first into
+    the smallest fold; ties in seeded order)."""
     name = corpus_of(utts, corpus) if corpus or len({u.dataset for u in utts}) == 1 else ""
     facts = emobox_partitions().get(name, {})
     if official and facts.get("paper_official"):
@@ -221,7 +245,8 @@ def paper_scheme(utts: list[Utterance], *, seed: int = 0, corpus: str | None = N
     speakers = sorted({u.speaker for u in utts if u.speaker is not None})
     complete = all(u.speaker is not None for u in utts)
     rng = random.Random(seed)
-    if not complete or len(speakers) < 4 or not is_balanced(utts, tolerance):
+    if not complete or len(speakers) < PAPER_LOSO_SPEAKERS.start or not is_balanced(
+            utts, tolerance):
         why = ("utterances without speaker" if not complete else
                f"{len(speakers)} speakers" if len(speakers) < 4 else "emotions unbalanced")
         test = _stratified_test(utts, test_fraction, rng)
@@ -229,26 +254,24 @@ def paper_scheme(utts: list[Utterance], *, seed: int = 0, corpus: str | None = N
                     test=[u.key for u in utts if u.key in test])
         return Folds([fold], speaker_independent=False,
                      notes=[f"speaker-dependent, {test_fraction:.0%} of each label ({why})"])
-    if len(speakers) <= 6:
+    if len(speakers) in PAPER_LOSO_SPEAKERS:
         return Folds(_folds_from_groups(utts, [[s] for s in speakers]), speaker_independent=True,
                      notes=["balanced, 4-6 speakers: leave-one-speaker-out"])
-    order = speakers[:]
-    rng.shuffle(order)
-    groups: list[list[str]] = [[] for _ in range(len(order) // 4)]
-    for i, s in enumerate(order):
-        groups[i % len(groups)].append(s)
-    return Folds(_folds_from_groups(utts, [sorted(g) for g in groups]), speaker_independent=True,
-                 notes=[f"balanced, {len(speakers)} speakers: {len(groups)} speaker groups"])
+    groups = even_speaker_groups(utts, PAPER_FOLDS, rng)
+    sizes = [sum(1 for u in utts if u.speaker in set(g)) for g in groups]
+    return Folds(_folds_from_groups(utts, groups), speaker_independent=True,
+                 notes=[f"balanced, {len(speakers)} speakers merged into {PAPER_FOLDS} folds "
+                        f"(test sizes {', '.join(map(str, sizes))})"])
 
 
 def read_key_lists(path: str | Path) -> Splits:
     """User key lists: a splits JSON (``{"folds": {name: {train, valid?, test}}}`` or just
-    ``{name: {train, valid?, test}}``) or an EmoBox ``data/<corpus>/`` folder."""
+    ``{name: {train, valid?, test}}``). EmoBox ``data/<corpus>/`` folders are read by
+    `emobox.interop.read_emobox` (``emobox splits import``)."""
     path = Path(path)
     if path.is_dir():
-        from emobox.emobox_format import read_emobox
-
-        return read_emobox(path).splits
+        raise EmoboxError(f"{path} is a folder; key lists are a JSON file (for an EmoBox "
+                          f"data/<corpus>/ folder use `emobox splits import {path}`)")
     if not path.is_file():
         raise EmoboxError(f"key list file not found: {path}")
     try:

@@ -1,5 +1,17 @@
 """Reports generated from the results database."""
 
-from emobox.report.tables import IntraRow, cross_matrix, cross_table, intra_rows, intra_table
+from emobox.report.tables import (
+    CrossMatrix,
+    IntraRow,
+    by_setting,
+    cross_json,
+    cross_matrices,
+    cross_table,
+    describe_setting,
+    intra_json,
+    intra_rows,
+    intra_table,
+)
 
-__all__ = ["IntraRow", "cross_matrix", "cross_table", "intra_rows", "intra_table"]
+__all__ = ["CrossMatrix", "IntraRow", "by_setting", "cross_json", "cross_matrices",
+           "cross_table", "describe_setting", "intra_json", "intra_rows", "intra_table"]

@@ -1,76 +1,163 @@
 """Benchmark tables from the results database: the intra-corpus table (mean ± std over folds)
-and the cross-corpus accuracy matrix with its EmoBox Eq. 1 average."""
+and the cross-corpus accuracy matrix with its EmoBox Eq. 1 average.
+
+Results are grouped by their `RunKey`, so a table never mixes schemes, label spaces, recipes,
+hyperparameters, priors or seeds: each such setting gets its own table, whose title says what
+it shows; within a table, folds are aggregated only when everything else in the key is equal.
+The report owns the JSON shape of what it prints (`intra_json`, `cross_json`).
+"""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from rich.table import Table
 
 from emobox.metrics import cross_corpus_average, mean_std
+from emobox.runs.key import RunKey
 from emobox.runs.results import RunRecord
 
 METRICS = ("ua", "wa", "macro_f1")
+#: Key fields that define one table (a "setting"); the rest vary within it.
+SETTING = ("protocol", "scheme", "label_space", "recipe", "hparams", "prior", "seed")
+
+
+def setting_of(key: RunKey) -> str:
+    """The canonical text of the fields that one table holds fixed."""
+    data = key.to_dict()
+    return json.dumps({k: data[k] for k in SETTING}, sort_keys=True)
+
+
+def describe_setting(key: RunKey) -> str:
+    """What a table shows, in words."""
+    hp = ", ".join(f"{k}={v}" for k, v in sorted(key.hparams.items()) if k != "labels")
+    scheme = key.scheme_params.get("test_split") if key.protocol == "cross" else key.scheme
+    what = "test split" if key.protocol == "cross" else "scheme"
+    return (f"{what} {scheme} · labels {key.label_space} · recipe {key.recipe} ({hp}) · "
+            f"prior {key.prior} · seed {key.seed}")
 
 
 @dataclass
 class IntraRow:
-    """One corpus of the intra-corpus table."""
+    """One (model, corpus) row of an intra-corpus table: folds aggregated."""
 
     model: str
     corpus: str
     folds: int
     stats: dict[str, tuple[float, float]]  # metric -> (mean, std)
+    key: RunKey  # the fold-less identity (fold field of the first run)
+    run_ids: list[str] = field(default_factory=list)
+
+    @property
+    def setting(self) -> str:
+        return setting_of(self.key)
 
 
 def intra_rows(records: Sequence[RunRecord]) -> list[IntraRow]:
-    """Aggregate intra runs per (model, corpus); the newest run of each fold counts."""
-    latest: dict[tuple[str, str, str], RunRecord] = {}
+    """Aggregate intra runs whose keys differ only in the fold; sorted by setting, model,
+    corpus."""
+    groups: dict[str, list[RunRecord]] = defaultdict(list)
     for r in records:
-        if r.protocol == "intra":
-            latest[(r.model, r.train_corpus, r.fold)] = r
-    groups: dict[tuple[str, str], list[RunRecord]] = defaultdict(list)
-    for (model, corpus, _), r in sorted(latest.items()):
-        groups[(model, corpus)].append(r)
-    return [IntraRow(model, corpus, len(runs),
-                     {m: mean_std([r.metrics[m] for r in runs]) for m in METRICS})
-            for (model, corpus), runs in groups.items()]
+        if r.key.protocol == "intra":
+            groups[r.key.group("fold")].append(r)
+    rows = [IntraRow(runs[0].key.model, runs[0].key.train_corpus, len(runs),
+                     {m: mean_std([r.metrics[m] for r in runs]) for m in METRICS},
+                     runs[0].key, [r.run_id for r in sorted(runs, key=lambda r: r.key.fold)])
+            for runs in groups.values()]
+    return sorted(rows, key=lambda r: (r.setting, r.model, r.corpus))
 
 
-def cross_matrix(records: Sequence[RunRecord], model: str | None = None,
-                 metric: str = "wa") -> dict[tuple[str, str], float]:
-    """{(train, test): accuracy} of cross runs (EmoBox Table 5 reports accuracy)."""
-    return {(r.train_corpus, r.test_corpus): float(r.metrics[metric]) for r in records
-            if r.protocol == "cross" and (model is None or r.model == model)}
+def by_setting(rows: Sequence[IntraRow]) -> dict[str, list[IntraRow]]:
+    out: dict[str, list[IntraRow]] = defaultdict(list)
+    for row in rows:
+        out[row.setting].append(row)
+    return dict(out)
 
 
 def intra_table(rows: Sequence[IntraRow], title: str = "Intra-corpus") -> Table:
-    table = Table(title=title)
+    """One table of rows that share a setting (the caption says which); an average row per
+    model over its corpora."""
+    caption = describe_setting(rows[0].key) if rows else None
+    table = Table(title=title, caption=caption)
     for col in ("model", "corpus", "folds", "UA", "WA", "macro-F1"):
-        table.add_column(col, justify="right" if col in ("folds",) else "left")
+        table.add_column(col, justify="right" if col == "folds" else "left")
+    per_model: dict[str, list[IntraRow]] = defaultdict(list)
     for row in rows:
-        table.add_row(row.model, row.corpus, str(row.folds),
-                      *(_pct(*row.stats[m]) for m in METRICS))
-    if len(rows) > 1:
-        means = [sum(r.stats[m][0] for r in rows) / len(rows) for m in METRICS]
-        table.add_row("", "average", "", *(f"{100 * v:.1f}" for v in means), style="bold")
+        per_model[row.model].append(row)
+    for model, model_rows in per_model.items():
+        for row in model_rows:
+            table.add_row(row.model, row.corpus, str(row.folds),
+                          *(_pct(*row.stats[m]) for m in METRICS))
+        if len(model_rows) > 1:
+            means = [sum(r.stats[m][0] for r in model_rows) / len(model_rows) for m in METRICS]
+            table.add_row(model, f"average ({len(model_rows)} corpora)", "",
+                          *(f"{100 * v:.1f}" for v in means), style="bold")
     return table
 
 
-def cross_table(matrix: dict[tuple[str, str], float], title: str = "Cross-corpus accuracy"
-                ) -> Table:
-    corpora = sorted({c for pair in matrix for c in pair})
-    table = Table(title=title, caption=f"average over {sum(i != j for i, j in matrix)} "
-                  f"off-diagonal pairs (EmoBox Eq. 1): {100 * cross_corpus_average(matrix):.1f}")
+def intra_json(rows: Sequence[IntraRow]) -> list[dict[str, Any]]:
+    """The intra-corpus rows as JSON: mean and std per metric, the setting, the run ids."""
+    return [{"model": r.model, "corpus": r.corpus, "folds": r.folds,
+             **{m: {"mean": s[0], "std": s[1]} for m, s in r.stats.items()},
+             "scheme": r.key.scheme, "label_space": r.key.label_space, "recipe": r.key.recipe,
+             "hparams": dict(r.key.hparams), "layer": r.key.layer, "prior": r.key.prior,
+             "seed": r.key.seed, "runs": r.run_ids} for r in rows]
+
+
+@dataclass
+class CrossMatrix:
+    """The train → test accuracy matrix of one model in one setting."""
+
+    model: str
+    key: RunKey
+    matrix: dict[tuple[str, str], float]
+
+    @property
+    def average(self) -> float:
+        return cross_corpus_average(self.matrix)
+
+
+def cross_matrices(records: Sequence[RunRecord], metric: str = "wa") -> list[CrossMatrix]:
+    """One matrix per (model, setting) of the cross runs (EmoBox Table 5 reports accuracy)."""
+    groups: dict[str, list[RunRecord]] = defaultdict(list)
+    for r in records:
+        if r.key.protocol == "cross":
+            groups[r.key.group("train_corpus", "test_corpus", "features")].append(r)
+    out = [CrossMatrix(runs[0].key.model, runs[0].key,
+                       {(r.key.train_corpus, r.key.test_corpus): float(r.metrics[metric])
+                        for r in runs}) for runs in groups.values()]
+    return sorted(out, key=lambda m: (setting_of(m.key), m.model))
+
+
+def cross_table(matrix: CrossMatrix | dict[tuple[str, str], float],
+                title: str = "Cross-corpus accuracy") -> Table:
+    cells = matrix.matrix if isinstance(matrix, CrossMatrix) else matrix
+    corpora = sorted({c for pair in cells for c in pair})
+    caption = (f"average over {sum(i != j for i, j in cells)} off-diagonal pairs (EmoBox "
+               f"Eq. 1): {100 * cross_corpus_average(cells):.1f}")
+    if isinstance(matrix, CrossMatrix):
+        caption = f"{describe_setting(matrix.key)}\n{caption}"
+    table = Table(title=title, caption=caption)
     table.add_column("train ↓ / test →")
     for c in corpora:
         table.add_column(c, justify="right")
     for i in corpora:
-        table.add_row(i, *("—" if i == j else f"{100 * matrix[(i, j)]:.1f}"
-                           if (i, j) in matrix else "" for j in corpora))
+        table.add_row(i, *("—" if i == j else f"{100 * cells[(i, j)]:.1f}"
+                           if (i, j) in cells else "" for j in corpora))
     return table
+
+
+def cross_json(matrices: Sequence[CrossMatrix]) -> list[dict[str, Any]]:
+    return [{"model": m.model, "test_split": m.key.scheme_params.get("test_split"),
+             "label_space": m.key.label_space, "labels": m.key.scheme_params.get("labels"),
+             "recipe": m.key.recipe, "hparams": dict(m.key.hparams), "seed": m.key.seed,
+             "average": m.average,
+             "pairs": [{"train": i, "test": j, "accuracy": v}
+                       for (i, j), v in sorted(m.matrix.items())]} for m in matrices]
 
 
 def _pct(mean: float, std: float) -> str:

@@ -1,6 +1,15 @@
-"""Benchmark protocols and the results database."""
+"""Benchmark protocols, run identities and the results database."""
 
-from emobox.runs.protocols import RunResult, run_cross, run_intra
+from emobox.runs.key import RunKey
+from emobox.runs.protocols import (
+    IntraPlan,
+    RunResult,
+    evaluate_and_store,
+    plan_intra,
+    run_cross,
+    run_intra,
+)
 from emobox.runs.results import ResultsDB, RunRecord
 
-__all__ = ["ResultsDB", "RunRecord", "RunResult", "run_cross", "run_intra"]
+__all__ = ["IntraPlan", "ResultsDB", "RunKey", "RunRecord", "RunResult", "evaluate_and_store",
+           "plan_intra", "run_cross", "run_intra"]

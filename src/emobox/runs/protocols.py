@@ -1,76 +1,180 @@
 """Benchmark protocols: intra-corpus (folds of one corpus) and cross-corpus (train on one,
-test on another), on stored features, with every run written to the results database."""
+test on another), on stored features. Every run goes through one path, `evaluate_and_store`,
+under its `RunKey`; every input of a whole grid is checked before anything is trained.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from emobox.errors import EmoboxError
 from emobox.features.store import FeatureStore
 from emobox.labels import OTHER, apply_label_space
 from emobox.manifest import Utterance, read_manifest
 from emobox.metrics import evaluate
-from emobox.partition import Splits, validation_split
+from emobox.partition import Splits, official_validation, validation_split
 from emobox.progress import track
+from emobox.runs.key import RunKey
 from emobox.runs.results import ResultsDB
-from emobox.train.trainer import TrainConfig, train_head
+from emobox.train.trainer import RECIPE, TrainConfig, TrainedHead, train_head
 from emobox.workspace import Workspace
 
 
 @dataclass
 class RunResult:
-    """Metrics of one evaluated run."""
+    """One evaluated run: its identity, metrics and facts about how it went."""
 
-    train_corpus: str
-    test_corpus: str
-    fold: str
-    metrics: dict
-    best_epoch: int
+    key: RunKey
+    metrics: dict[str, Any]
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def train_corpus(self) -> str:
+        return self.key.train_corpus
+
+    @property
+    def test_corpus(self) -> str:
+        return self.key.test_corpus
+
+    @property
+    def fold(self) -> str:
+        return self.key.fold
 
 
-def _labelled(utts: Sequence[Utterance], keys: Sequence[str], store: FeatureStore,
-              allowed: set[str] | None = None) -> list[tuple[str, str]]:
+def open_store(workspace: Workspace, model: str, corpus: str) -> FeatureStore:
+    """The feature store of (`model`, `corpus`), refused when it holds non-finite values."""
+    store = FeatureStore.open(workspace.features(model, corpus))
+    store.require_finite()
+    return store
+
+
+def resolve_layer(store: FeatureStore, layer: int | None) -> int:
+    """The stored layer a run trains on (None: the last stored), checked against the store."""
+    if layer is None or layer == -1:
+        return store.layers[-1]
+    if layer not in store.layers:
+        raise EmoboxError(f"layer {layer} is not in {store.path} (stored: {store.layers})")
+    return layer
+
+
+def labelled(utts: Sequence[Utterance], keys: Sequence[str], store: FeatureStore, *,
+             part: str, where: str, allow_missing: bool = False,
+             allowed: set[str] | None = None) -> tuple[list[tuple[str, str]], int]:
+    """(key, label) pairs of `keys` (optionally only labels in `allowed`). A key without
+    features is an error naming it — unless `allow_missing`, when it is left out and counted.
+    Returns the pairs and the number left out."""
     by_key = {u.key: u for u in utts}
-    pairs = [(k, by_key[k].label) for k in keys if k in by_key and k in store]
-    return [p for p in pairs if allowed is None or p[1] in allowed]
+    unknown = [k for k in keys if k not in by_key]
+    if unknown:
+        raise EmoboxError(f"{where}: {part} lists {unknown[0]!r}, which is not in the manifest "
+                          f"({len(unknown)} unknown; partition again?)")
+    pairs = [(k, by_key[k].label) for k in keys
+             if allowed is None or by_key[k].label in allowed]
+    missing = [k for k, _ in pairs if k not in store]
+    if missing and not allow_missing:
+        raise EmoboxError(f"{where}: {len(missing)} {part} utterance(s) have no features in "
+                          f"{store.path} (e.g. {missing[0]!r}); extract them, or pass "
+                          "--allow-missing to leave them out (counted in the results)")
+    return [p for p in pairs if p[0] in store], len(missing)
+
+
+def evaluate_and_store(db: ResultsDB | None, key: RunKey, trained: TrainedHead,
+                       store: FeatureStore, test: Sequence[tuple[str, str]],
+                       labels: Sequence[str], info: dict[str, Any] | None = None) -> RunResult:
+    """Predict `test` with `trained`, score it, and store the run under `key`: the one path
+    every protocol takes."""
+    predicted, _ = trained.predict(store, [k for k, _ in test])
+    metrics = evaluate([y for _, y in test], predicted, labels)
+    info = {"best_epoch": trained.best_epoch, "valid_ua": trained.valid_ua,
+            "labels": list(labels), **(info or {})}
+    if db is not None:
+        db.add(key, metrics, info=info,
+               predictions=[(k, y, p) for (k, y), p in zip(test, predicted)])
+    return RunResult(key, metrics, info)
+
+
+@dataclass
+class IntraPlan:
+    """Everything one corpus's intra-corpus runs need, loaded and checked up front."""
+
+    corpus: str
+    utts: list[Utterance]
+    splits: Splits
+    store: FeatureStore
+    layer: int
+
+
+def plan_intra(workspace: Workspace, corpora: Sequence[str], model: str, *, scheme: str,
+               config: TrainConfig) -> list[IntraPlan]:
+    """Load and check every corpus's manifest, splits and features before training anything."""
+    plans = []
+    for corpus in corpora:
+        utts = read_manifest(workspace.manifest(corpus))
+        splits = Splits.load(workspace.splits(corpus, scheme))
+        store = open_store(workspace, model, corpus)
+        plans.append(IntraPlan(corpus, utts, splits, store, resolve_layer(store, config.layer)))
+    return plans
 
 
 def run_intra(
     workspace: Workspace,
-    corpus: str,
+    corpus: str | IntraPlan,
     model: str,
     *,
     scheme: str,
     config: TrainConfig = TrainConfig(),
     db: ResultsDB | None = None,
+    allow_missing: bool = False,
     show_progress: bool = True,
 ) -> list[RunResult]:
-    """Train and test every fold of `scheme` on `corpus`; returns per-fold metrics."""
-    utts = read_manifest(workspace.manifest(corpus))
-    splits = Splits.load(workspace.splits(corpus, scheme))
-    store = FeatureStore.open(workspace.features(model, corpus))
-    labels = sorted({u.label for u in utts})
+    """Train and test every fold of `scheme` on `corpus`; returns per-fold results."""
+    plan = corpus if isinstance(corpus, IntraPlan) else plan_intra(
+        workspace, [corpus], model, scheme=scheme, config=config)[0]
+    labels = sorted({u.label for u in plan.utts})
+    config = TrainConfig(**{**config.to_dict(), "layer": plan.layer})
     results = []
-    folds = list(splits.folds.items())
-    items = track(folds, f"train {corpus}") if show_progress else folds
-    for name, fold in items:
-        train = _labelled(utts, fold.train, store)
-        valid = _labelled(utts, fold.valid, store)
-        test = _labelled(utts, fold.test, store)
+    folds = list(plan.splits.folds.items())
+    for name, fold in track(folds, f"train {plan.corpus}") if show_progress else folds:
+        where = f"{plan.corpus} fold {name}"
+        parts = {part: labelled(plan.utts, keys, plan.store, part=part, where=where,
+                                allow_missing=allow_missing)
+                 for part, keys in fold.to_dict().items()}
+        test, n_missing = parts["test"]
         if not test:
-            raise EmoboxError(f"{corpus} fold {name}: no test utterance has features")
-        trained = train_head(store, train, valid, config,
+            raise EmoboxError(f"{where}: the test split is empty")
+        trained = train_head(plan.store, parts["train"][0], parts["valid"][0], config,
                              labels=labels)
-        predicted, _ = trained.predict(store, [k for k, _ in test])
-        metrics = evaluate([y for _, y in test], predicted, labels)
-        metrics.update(best_epoch=trained.best_epoch, valid_ua=trained.valid_ua)
-        if db is not None:
-            db.add(protocol="intra", model=model, train_corpus=corpus, test_corpus=corpus,
-                   fold=name, config={**config.to_dict(), "scheme": scheme}, metrics=metrics,
-                   predictions=[(k, y, p) for (k, y), p in zip(test, predicted)])
-        results.append(RunResult(corpus, corpus, name, metrics, trained.best_epoch))
+        key = RunKey(protocol="intra", train_corpus=plan.corpus, test_corpus=plan.corpus,
+                     model=model, features=plan.store.identity(), layer=plan.layer,
+                     recipe=RECIPE, hparams=config.hparams(), scheme=plan.splits.scheme,
+                     scheme_params=plan.splits.params, label_space="native", prior="none",
+                     fold=name, seed=config.seed)
+        info = {"excluded_test": n_missing, "excluded_train": parts["train"][1]
+                + parts["valid"][1], "notes": plan.splits.notes}
+        results.append(evaluate_and_store(db, key, trained, plan.store, test, labels, info))
     return results
+
+
+def cross_labels(manifests: dict[str, list[Utterance]], labels: Sequence[str] | None
+                 ) -> list[str]:
+    """The labels of a cross-corpus grid: given ones, each checked to exist in every corpus;
+    default the labels every corpus has (without `other`)."""
+    have = {c: {u.label for u in m} for c, m in manifests.items()}
+    if labels is None:
+        labels = sorted(set.intersection(*have.values()) - {OTHER})
+    else:
+        labels = list(dict.fromkeys(labels))
+        for label in labels:
+            lacking = [c for c, present in have.items() if label not in present]
+            if lacking:
+                raise EmoboxError(f"label {label!r} is not in {', '.join(lacking)} (labels "
+                                  f"there: {', '.join(sorted(have[lacking[0]]))})")
+    if len(labels) < 2:
+        raise EmoboxError(f"the corpora {', '.join(manifests)} share fewer than 2 labels "
+                          f"({', '.join(labels) or 'none'})")
+    return list(labels)
 
 
 def run_cross(
@@ -80,56 +184,75 @@ def run_cross(
     *,
     labels: Sequence[str] | None = None,
     space: str | None = None,
-    test_keys: dict[str, Sequence[str]] | None = None,
+    test_split: str | None = None,
     config: TrainConfig = TrainConfig(),
     valid_fraction: float = 0.2,
     db: ResultsDB | None = None,
+    allow_missing: bool = False,
     show_progress: bool = True,
 ) -> list[RunResult]:
     """For every ordered pair (i, j), i ≠ j: train on corpus i (minus a speaker-disjoint
     validation split, and minus its own test set when one is given) and test on corpus j.
 
     `space` relabels every corpus into a label space first (e.g. ``shared4``, EmoBox's
-    cross-corpus space; unmapped labels are dropped); `labels` defaults to the labels every
-    corpus has. `test_keys` gives the test set per corpus (e.g. the balanced sets of
+    cross-corpus space); `labels` defaults to the labels every corpus has. `test_split` names
+    the splits file whose test keys are each corpus's test set (e.g. the balanced sets of
     `emobox balance`); default: all of the corpus."""
+    if len(corpora) < 2:
+        raise EmoboxError("cross-corpus needs at least two corpora")
     manifests = {c: read_manifest(workspace.manifest(c)) for c in corpora}
     if space is not None:
         manifests = {c: apply_label_space(m, space)[0] for c, m in manifests.items()}
-    stores = {c: FeatureStore.open(workspace.features(model, c)) for c in corpora}
-    if labels is None:
-        shared = set.intersection(*({u.label for u in m} for m in manifests.values()))
-        labels = sorted(shared - {OTHER})
-    if len(labels) < 2:
-        raise EmoboxError(f"the corpora {', '.join(corpora)} share fewer than 2 labels")
+    labels = cross_labels(manifests, labels)
     allowed = set(labels)
-    tests = {c: list(test_keys[c]) if test_keys and c in test_keys
-             else [u.key for u in manifests[c]] for c in corpora}
+    tests = {c: [k for f in Splits.load(workspace.splits(c, test_split)).folds.values()
+                 for k in f.test] if test_split else [u.key for u in manifests[c]]
+             for c in corpora}
+    stores = {c: open_store(workspace, model, c) for c in corpora}
+    layers = {c: resolve_layer(stores[c], config.layer) for c in corpora}
+    if len(set(layers.values())) > 1:
+        raise EmoboxError(f"the stores hold different last layers ({layers}); pass --layer")
+    layer = next(iter(layers.values()))
+    config = TrainConfig(**{**config.to_dict(), "layer": layer})
+    test_sets = {}
+    for c in corpora:  # check every test set before training anything
+        test_sets[c] = labelled(manifests[c], tests[c], stores[c], part="test",
+                                where=f"{c} (cross-corpus test)", allow_missing=allow_missing,
+                                allowed=allowed)
+        if not test_sets[c][0]:
+            raise EmoboxError(f"{c}: no test utterance in the labels {', '.join(labels)}")
+    scheme_params = {"test_split": test_split or "whole corpus",
+                     "valid_fraction": valid_fraction, "labels": labels}
     results = []
-    sources = track(corpora, "cross-corpus") if show_progress else corpora
-    for source in sources:
-        held_out = set(tests[source]) if test_keys and source in test_keys else set()
-        utts = [u for u in manifests[source] if u.label in allowed and u.key in stores[source]
-                and u.key not in held_out]
-        train_keys, valid_keys = validation_split(utts, valid_fraction, seed=config.seed,
-                                                  speaker_disjoint=True)
-        trained = train_head(stores[source], _labelled(utts, train_keys, stores[source]),
-                             _labelled(utts, valid_keys, stores[source]), config, labels=labels)
+    for source in track(corpora, "cross-corpus") if show_progress else corpora:
+        held_out = set(tests[source]) if test_split else set()
+        utts = [u for u in manifests[source] if u.label in allowed and u.key not in held_out]
+        official = set(official_validation(utts, source))
+        if official:  # the corpus's own validation split (MELD dev, M3ED, MSP-Podcast)
+            train_keys = [u.key for u in utts if u.key not in official]
+            valid_keys = [u.key for u in utts if u.key in official]
+        else:
+            train_keys, valid_keys = validation_split(utts, valid_fraction, seed=config.seed,
+                                                      speaker_disjoint=True)
+        where = f"{source} (cross-corpus training)"
+        train, n_train = labelled(utts, train_keys, stores[source], part="train", where=where,
+                                  allow_missing=allow_missing)
+        valid, n_valid = labelled(utts, valid_keys, stores[source], part="valid", where=where,
+                                  allow_missing=allow_missing)
+        missing = sorted(allowed - {y for _, y in train})
+        if missing:
+            raise EmoboxError(f"{source}: no training utterance of {', '.join(missing)}")
+        trained = train_head(stores[source], train, valid, config, labels=labels)
         for target in corpora:
             if target == source:
                 continue
-            test = _labelled(manifests[target], tests[target], stores[target], allowed)
-            if not test:
-                raise EmoboxError(f"{target}: no test utterance with features in the labels "
-                                  f"{', '.join(labels)}")
-            predicted, _ = trained.predict(stores[target], [k for k, _ in test])
-            metrics = evaluate([y for _, y in test], predicted, labels)
-            metrics.update(best_epoch=trained.best_epoch, valid_ua=trained.valid_ua)
-            if db is not None:
-                db.add(protocol="cross", model=model, train_corpus=source, test_corpus=target,
-                       fold="all", config={**config.to_dict(), "labels": list(labels),
-                                           "space": space, "balanced": bool(test_keys)},
-                       metrics=metrics,
-                       predictions=[(k, y, p) for (k, y), p in zip(test, predicted)])
-            results.append(RunResult(source, target, "all", metrics, trained.best_epoch))
+            test, n_missing = test_sets[target]
+            key = RunKey(protocol="cross", train_corpus=source, test_corpus=target,
+                         model=model, features=stores[target].identity(), layer=layer,
+                         recipe=RECIPE, hparams=config.hparams(), scheme="cross",
+                         scheme_params=scheme_params, label_space=space or "native",
+                         prior="none", fold="all", seed=config.seed)
+            info = {"excluded_test": n_missing, "excluded_train": n_train + n_valid}
+            results.append(evaluate_and_store(db, key, trained, stores[target], test, labels,
+                                              info))
     return results

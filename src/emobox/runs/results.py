@@ -1,4 +1,10 @@
-"""The results database (SQLite): every run's config, metrics and per-utterance predictions."""
+"""The results database (SQLite, WAL): one row per `RunKey`, its metrics and predictions.
+
+A run's identity is its `RunKey` (``runs.run_id``, unique). Storing a key that is already
+there replaces that run only — the same experiment run again; any difference in the key is
+a different row. Databases written before run identities existed are refused with a message
+(their rows cannot be told apart, so they are never mixed with new ones).
+"""
 
 from __future__ import annotations
 
@@ -10,89 +16,144 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from emobox.errors import EmoboxError
+from emobox.runs.key import RunKey, canonical
+
+SCHEMA_VERSION = 2
 SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL UNIQUE,
+    run_key TEXT NOT NULL,
     protocol TEXT NOT NULL,
     model TEXT NOT NULL,
     train_corpus TEXT NOT NULL,
     test_corpus TEXT NOT NULL,
+    scheme TEXT NOT NULL,
+    label_space TEXT NOT NULL,
+    recipe TEXT NOT NULL,
     fold TEXT NOT NULL,
-    config TEXT NOT NULL,
+    seed INTEGER NOT NULL,
     metrics TEXT NOT NULL,
+    info TEXT NOT NULL,
+    version TEXT NOT NULL,
     created REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS predictions (
-    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
     key TEXT NOT NULL,
     label TEXT NOT NULL,
     predicted TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS runs_lookup ON runs(protocol, model, train_corpus, test_corpus);
+CREATE INDEX IF NOT EXISTS predictions_run ON predictions(run);
 """
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunRecord:
-    """One evaluated run (a fold of intra, or a train→test pair of cross)."""
+    """One stored run: its identity, metrics and facts about how it went (`info`: best epoch,
+    validation UA, labels, notes)."""
 
     id: int
-    protocol: str
-    model: str
-    train_corpus: str
-    test_corpus: str
-    fold: str
-    config: dict[str, Any]
+    key: RunKey
     metrics: dict[str, Any]
+    info: dict[str, Any]
+    version: str
     created: float
+
+    @property
+    def run_id(self) -> str:
+        return self.key.id
 
 
 class ResultsDB:
-    """Append-only store of runs; a rerun of the same (protocol, model, corpora, fold, config
-    tag) replaces the earlier row."""
+    """The results database of a workspace; use as a context manager::
+
+        with ResultsDB(ws.results) as db:
+            db.add(key, metrics, predictions=[...])
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path)
-        self._conn.execute("PRAGMA foreign_keys = ON")
-        self._conn.executescript(SCHEMA)
+        try:
+            self._conn = sqlite3.connect(self.path, timeout=30.0)
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._check_schema()
+            self._conn.executescript(SCHEMA)
+            self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)",
+                               (str(SCHEMA_VERSION),))
+            self._conn.commit()
+        except sqlite3.DatabaseError as exc:
+            raise EmoboxError(f"{self.path}: not a usable results database ({exc})") from None
 
-    def add(self, *, protocol: str, model: str, train_corpus: str, test_corpus: str, fold: str,
-            config: dict[str, Any], metrics: dict[str, Any],
+    def _check_schema(self) -> None:
+        tables = {r[0] for r in self._conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table'")}
+        if "runs" in tables and "meta" not in tables:
+            raise EmoboxError(
+                f"{self.path} was written by emobox 0.1 (runs without identities, which cannot "
+                "be told apart); move it aside (e.g. rename it to results-old.sqlite) and rerun")
+        if "meta" in tables:
+            row = self._conn.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
+            if row and int(row[0]) > SCHEMA_VERSION:
+                raise EmoboxError(f"{self.path} has schema {row[0]}, newer than this emobox "
+                                  f"understands ({SCHEMA_VERSION}); upgrade emobox")
+
+    def __enter__(self) -> ResultsDB:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def add(self, key: RunKey, metrics: dict[str, Any], *, info: dict[str, Any] | None = None,
             predictions: Sequence[tuple[str, str, str]] = ()) -> int:
-        """Store a run and its predictions [(key, label, predicted)]; returns its id."""
+        """Store a run and its predictions [(key, label, predicted)] in one transaction;
+        replaces only an earlier run with the same identity. Returns the row id."""
+        from emobox import __version__
+
         with self._conn:
-            self._conn.execute(
-                "DELETE FROM runs WHERE protocol=? AND model=? AND train_corpus=? AND "
-                "test_corpus=? AND fold=? AND json_extract(config, '$.tag') IS ?",
-                (protocol, model, train_corpus, test_corpus, fold, config.get("tag")))
+            self._conn.execute("DELETE FROM runs WHERE run_id=?", (key.id,))
             cur = self._conn.execute(
-                "INSERT INTO runs (protocol, model, train_corpus, test_corpus, fold, config, "
-                "metrics, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (protocol, model, train_corpus, test_corpus, fold, json.dumps(config),
-                 json.dumps(metrics), time.time()))
-            run_id = int(cur.lastrowid)
+                "INSERT INTO runs (run_id, run_key, protocol, model, train_corpus, test_corpus,"
+                " scheme, label_space, recipe, fold, seed, metrics, info, version, created)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (key.id, canonical(key.to_dict()), key.protocol, key.model, key.train_corpus,
+                 key.test_corpus, key.scheme, key.label_space, key.recipe, key.fold, key.seed,
+                 json.dumps(metrics), json.dumps(info or {}), __version__, time.time()))
+            row = int(cur.lastrowid)
             self._conn.executemany(
-                "INSERT INTO predictions (run_id, key, label, predicted) VALUES (?, ?, ?, ?)",
-                [(run_id, k, y, p) for k, y, p in predictions])
-        return run_id
+                "INSERT INTO predictions (run, key, label, predicted) VALUES (?, ?, ?, ?)",
+                [(row, k, y, p) for k, y, p in predictions])
+        return row
 
-    def runs(self, *, protocol: str | None = None, model: str | None = None) -> list[RunRecord]:
-        """Runs, oldest first, optionally filtered."""
-        sql, args = "SELECT * FROM runs WHERE 1=1", []
-        if protocol is not None:
-            sql, args = sql + " AND protocol=?", [*args, protocol]
-        if model is not None:
-            sql, args = sql + " AND model=?", [*args, model]
+    def has(self, key: RunKey) -> bool:
+        return self._conn.execute("SELECT 1 FROM runs WHERE run_id=?", (key.id,)).fetchone() \
+            is not None
+
+    def runs(self, *, protocol: str | None = None, model: str | None = None,
+             corpus: str | None = None) -> list[RunRecord]:
+        """Runs, oldest first, optionally filtered (`corpus`: as train or test corpus)."""
+        sql, args = "SELECT id, run_key, metrics, info, version, created FROM runs WHERE 1=1", []
+        for column, value in (("protocol", protocol), ("model", model)):
+            if value is not None:
+                sql, args = f"{sql} AND {column}=?", [*args, value]
+        if corpus is not None:
+            sql, args = f"{sql} AND (train_corpus=? OR test_corpus=?)", [*args, corpus, corpus]
         rows = self._conn.execute(sql + " ORDER BY id", args).fetchall()
-        return [RunRecord(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), json.loads(r[7]),
-                          r[8]) for r in rows]
+        return [RunRecord(r[0], RunKey.from_dict(json.loads(r[1])), json.loads(r[2]),
+                          json.loads(r[3]), r[4], r[5]) for r in rows]
 
-    def predictions(self, run_id: int) -> list[tuple[str, str, str]]:
+    def models(self) -> list[str]:
+        return [r[0] for r in self._conn.execute("SELECT DISTINCT model FROM runs ORDER BY 1")]
+
+    def predictions(self, run: int) -> list[tuple[str, str, str]]:
         return self._conn.execute(
-            "SELECT key, label, predicted FROM predictions WHERE run_id=? ORDER BY rowid",
-            (run_id,)).fetchall()
+            "SELECT key, label, predicted FROM predictions WHERE run=? ORDER BY rowid",
+            (run,)).fetchall()
 
     def close(self) -> None:
         self._conn.close()

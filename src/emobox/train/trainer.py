@@ -16,10 +16,19 @@ from emobox.metrics import evaluate
 from emobox.train.data import FeatureNorm, load_frames, pad_batch
 from emobox.train.head import EmoBoxHead
 
+#: The recipe name recorded in every run's identity (issue: recipes are versioned).
+RECIPE = "emobox-head-v1"
 
-@dataclass
+
+@dataclass(frozen=True)
 class TrainConfig:
-    """EmoBox protocol defaults: 100 epochs, first 10 warm up linearly to `lr`."""
+    """EmoBox protocol defaults: 100 epochs, first 10 warm up linearly to `lr`.
+
+    >>> TrainConfig(epochs=0)
+    Traceback (most recent call last):
+    ...
+    emobox.errors.EmoboxError: epochs must be at least 1, not 0
+    """
 
     lr: float = 1e-3
     hidden: int = 128
@@ -31,8 +40,25 @@ class TrainConfig:
     norm: str | None = None  # None: the store's default ("layer" or "standard")
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        checks = [("epochs", self.epochs >= 1, "at least 1"),
+                  ("warmup_epochs", self.warmup_epochs >= 0, "at least 0"),
+                  ("batch_size", self.batch_size >= 1, "at least 1"),
+                  ("hidden", self.hidden >= 1, "at least 1"),
+                  ("lr", self.lr > 0, "positive"),
+                  ("weight_decay", self.weight_decay >= 0, "at least 0")]
+        for name, ok, rule in checks:
+            if not ok:
+                raise EmoboxError(f"{name} must be {rule}, not {getattr(self, name)}")
+        if self.norm not in (None, "layer", "standard", "none"):
+            raise EmoboxError(f"norm must be layer, standard or none, not {self.norm!r}")
+
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def hparams(self) -> dict:
+        """Every training choice except layer and seed (which are fields of the run key)."""
+        return {k: v for k, v in asdict(self).items() if k not in ("layer", "seed")}
 
 
 @dataclass

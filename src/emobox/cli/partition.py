@@ -2,66 +2,67 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from emobox.cli.app import JsonOption, WorkspaceOption, app, out, print_json, workspace_of
-from emobox.corpora import get_corpus
-from emobox.crosscorpus import TRACK2, BalancedSet, balanced_test_set, read_track2
-from emobox.emobox_format import read_emobox, read_label_map, write_emobox
-from emobox.errors import EmoboxError
-from emobox.manifest import read_manifest, write_manifest
-from emobox.partition import SCHEMES, Fold, Splits, describe_splits, partition
-
-SeedOption = Annotated[int, typer.Option(help="Random seed.")]
-SchemeOption = Annotated[str, typer.Option(help="Partition scheme: emobox, paper, official, "
-                                           "loso, speaker-kfold, stratified, file.")]
+from emobox.cli.app import app, out
+from emobox.cli.options import (
+    CorpusArgument,
+    JsonOption,
+    SchemeOption,
+    SeedOption,
+    WorkspaceOption,
+    prepared,
+    print_json,
+    scheme_for,
+    workspace_of,
+)
 
 splits_app = typer.Typer(help="Inspect, import and export partitions.", no_args_is_help=True)
 app.add_typer(splits_app, name="splits")
 
 
-def _corpus_name(corpus: str) -> str:
-    try:
-        return get_corpus(corpus).name
-    except EmoboxError:
-        return corpus  # a corpus imported from elsewhere, not in the registry
-
-
 @app.command("partition")
 def partition_command(
-    corpus: Annotated[str, typer.Argument(help="A prepared corpus.")],
-    scheme: SchemeOption = "speaker-kfold",
-    k: Annotated[int, typer.Option(help="Folds for speaker-kfold.")] = 5,
-    test_fraction: Annotated[float, typer.Option(help="Test share per label for "
-                                                 "stratified and paper.")] = 0.25,
+    corpus: CorpusArgument,
+    scheme: SchemeOption = None,
+    k: Annotated[int | None, typer.Option(help="Folds (speaker-kfold).",
+                                          show_default=False)] = None,
+    test_fraction: Annotated[float | None, typer.Option(
+        help="Test share per label (stratified, paper; default 0.25).",
+        show_default=False)] = None,
     file: Annotated[Path | None, typer.Option("--file", help="Key lists for --scheme file: a "
-                                              "splits JSON or an EmoBox data folder.")] = None,
+                                              "splits JSON.", show_default=False)] = None,
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", help="Any other scheme parameter as NAME=VALUE (JSON value), e.g. "
+        "tolerance=0.1.", show_default=False, metavar="NAME=VALUE")] = None,
     valid_fraction: Annotated[float, typer.Option(help="Share of each fold's train held out "
                                                   "for model selection.")] = 0.2,
     name: Annotated[str | None, typer.Option(help="Save as splits/<name>.json "
-                                             "(default: the scheme).")] = None,
+                                             "(default: the scheme).", show_default=False)] = None,
     seed: SeedOption = 0,
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Split a prepared corpus into folds of train / valid / test keys."""
-    corpus = _corpus_name(corpus)
+    """Split a prepared corpus into folds of train / valid / test keys. Each scheme declares
+    its parameters; passing one it does not take is an error."""
+    from rich.table import Table
+
+    from emobox.manifest import read_manifest
+    from emobox.partition import partition, scheme_parameters
+
     ws = workspace_of(workspace)
-    if scheme not in SCHEMES:
-        raise EmoboxError(f"unknown scheme {scheme!r} (available: {', '.join(sorted(SCHEMES))})")
-    utts = read_manifest(ws.manifest(corpus))
-    params: dict[str, Any] = {
-        "speaker-kfold": {"k": k}, "stratified": {"test_fraction": test_fraction},
-        "paper": {"test_fraction": test_fraction, "corpus": corpus},
-        "emobox": {"corpus": corpus}, "official": {"corpus": corpus},
-        "file": {"path": str(file) if file else None},
-    }.get(scheme, {})
-    splits = partition(utts, scheme, seed=seed, valid_fraction=valid_fraction, **params)
+    corpus = prepared(ws, corpus)
+    scheme = scheme_for(corpus, scheme)
+    declared = scheme_parameters(scheme)
+    params: dict[str, Any] = {"corpus": corpus} if "corpus" in declared else {}
+    given = {"k": k, "test_fraction": test_fraction,
+             "path": str(file) if file is not None else None, **_parse_params(param or [])}
+    params.update({key: value for key, value in given.items() if value is not None})
+    splits = partition(read_manifest(ws.manifest(corpus)), scheme, seed=seed,
+                       valid_fraction=valid_fraction, **params)
     path = splits.save(ws.splits(corpus, name or scheme))
     if json_output:
         print_json({"splits": str(path), "speaker_independent": splits.speaker_independent,
@@ -69,7 +70,7 @@ def partition_command(
                     **{f: {p: len(v) for p, v in fold.to_dict().items()}
                        for f, fold in splits.folds.items()}})
         return
-    table = Table(title=f"{corpus}: {scheme} → {path}")
+    table = Table(title=f"{corpus}: {scheme}", caption=f"saved to {path}")
     for col in ("fold", "train", "valid", "test"):
         table.add_column(col, justify="right")
     for fold_name, fold in splits.folds.items():
@@ -81,15 +82,21 @@ def partition_command(
 
 @splits_app.command("show")
 def show_command(
-    corpus: Annotated[str, typer.Argument(help="A prepared corpus.")],
-    scheme: SchemeOption = "speaker-kfold",
+    corpus: CorpusArgument,
+    scheme: SchemeOption = None,
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Per fold: counts per label and speaker, test share, speaker overlap."""
-    corpus = _corpus_name(corpus)
+    from rich.table import Table
+
+    from emobox.errors import EmoboxError
+    from emobox.manifest import read_manifest
+    from emobox.partition import Splits, describe_splits
+
     ws = workspace_of(workspace)
-    summary = describe_splits(Splits.load(ws.splits(corpus, scheme)),
+    corpus = prepared(ws, corpus)
+    summary = describe_splits(Splits.load(ws.splits(corpus, scheme_for(corpus, scheme))),
                               read_manifest(ws.manifest(corpus)))
     if json_output:
         print_json(summary)
@@ -122,19 +129,35 @@ def show_command(
 def import_command(
     folder: Annotated[Path, typer.Argument(help="An EmoBox data/<corpus> folder.")],
     corpus: Annotated[str | None, typer.Option(help="Corpus name (default: the folder "
-                                               "name).")] = None,
+                                               "name).", show_default=False)] = None,
     name: Annotated[str, typer.Option(help="Save the folds as splits/<name>.json.")] = "emobox",
-    manifest: Annotated[bool, typer.Option(help="Also write the manifest (replacing one "
-                                           "written by prepare).")] = False,
+    manifest: Annotated[bool, typer.Option("--manifest", help="Also write the manifest "
+                                           "(replacing one written by prepare).")] = False,
+    raw: Annotated[Path | None, typer.Option(help="The raw folder the EmoBox paths point "
+                                             "into (needed to extract features).",
+                                             show_default=False)] = None,
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Read EmoBox's released metadata (jsonl, folds, label map, stm speakers)."""
+    from emobox.corpora import CorpusInfo, get_corpus
+    from emobox.corpora.core import write_record
+    from emobox.errors import EmoboxError
+    from emobox.interop import read_emobox
+    from emobox.manifest import read_manifest, write_manifest
+
     data = read_emobox(folder, corpus)
     ws = workspace_of(workspace)
     target = ws.manifest(data.corpus)
     if manifest or not target.is_file():
         write_manifest(target, data.utterances)
+        try:
+            info = get_corpus(data.corpus).info
+        except EmoboxError:  # not in the registry: its record holds EmoBox's label map
+            info = CorpusInfo(name=data.corpus, display_name=data.corpus, languages=("und",),
+                              label_map=data.label_map, source="EmoBox data/ import",
+                              protocols=("user",), notes=f"imported from {folder}")
+        write_record(ws, info, raw or folder, origin="emobox-import")
     else:
         known = {u.key for u in read_manifest(target)}
         missing = [k for f in data.splits.folds.values() for k in f.test + f.train
@@ -142,8 +165,6 @@ def import_command(
         if missing:
             raise EmoboxError(f"{target}: key {missing[0]!r} of the EmoBox folds is not in the "
                               f"manifest ({len(missing)} missing; pass --manifest to replace it)")
-    (ws.corpus_dir(data.corpus) / "label_map.json").write_text(
-        json.dumps(data.label_map, indent=4) + "\n", encoding="utf-8")
     path = data.splits.save(ws.splits(data.corpus, name))
     result = {"corpus": data.corpus, "utterances": len(data.utterances), "splits": str(path),
               "folds": {n: {p: len(v) for p, v in f.to_dict().items()}
@@ -152,47 +173,49 @@ def import_command(
         print_json(result)
     else:
         out.print(f"{data.corpus}: {len(data.utterances)} utterances, "
-                  f"{len(data.splits.folds)} folds → {path}")
+                  f"{len(data.splits.folds)} folds → {path}", soft_wrap=True)
         for note in data.notes:
             out.print(f"note: {note}")
 
 
 @splits_app.command("export")
 def export_command(
-    corpus: Annotated[str, typer.Argument(help="A prepared corpus.")],
+    corpus: CorpusArgument,
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for "
                                          "<corpus>.jsonl, fold_N/, label_map.json.")],
-    scheme: SchemeOption = "emobox",
+    scheme: SchemeOption = None,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Write a corpus's manifest and splits in EmoBox's data/<corpus> layout."""
-    corpus = _corpus_name(corpus)
+    from emobox.corpora import corpus_info
+    from emobox.interop import write_emobox
+    from emobox.manifest import read_manifest
+    from emobox.partition import Splits
+
     ws = workspace_of(workspace)
+    corpus = prepared(ws, corpus)
     utts = read_manifest(ws.manifest(corpus))
-    label_map, _ = read_label_map(ws.corpus_dir(corpus))
-    if not label_map:
-        try:
-            label_map = dict(get_corpus(corpus).info.label_map)
-        except EmoboxError:
-            label_map = {}
-    files = write_emobox(output, corpus, utts, Splits.load(ws.splits(corpus, scheme)),
+    label_map = dict(corpus_info(ws, corpus).label_map)
+    files = write_emobox(output, corpus, utts,
+                         Splits.load(ws.splits(corpus, scheme_for(corpus, scheme))),
                          label_map=label_map or None)
-    out.print(f"{corpus}: wrote {len(files)} files under {output}")
+    out.print(f"{corpus}: wrote {len(files)} files under {output}", soft_wrap=True)
 
 
 @app.command("balance")
 def balance_command(
-    corpus: Annotated[str, typer.Argument(help="A prepared corpus.")],
-    preset: Annotated[bool, typer.Option(help="EmoBox's track2 composition for this corpus "
-                                         f"({', '.join(TRACK2)}).")] = False,
+    corpus: CorpusArgument,
+    preset: Annotated[bool, typer.Option("--preset", help="EmoBox's track2 composition for "
+                                         "this corpus (iemocap, meld, ravdess, "
+                                         "savee).")] = False,
     space: Annotated[str, typer.Option(help="Label space: native, serval8, shared4 or a "
                                        "mapping file.")] = "shared4",
     speakers: Annotated[str, typer.Option(help="'all', a comma list, or per gender as "
                                           "'F=10,M=10'.")] = "all",
     per_cell: Annotated[int, typer.Option("--per-cell", "-n", help="Items per speaker and "
-                                          "label.")] = 1,
+                                          "label.", min=1)] = 1,
     track2: Annotated[Path | None, typer.Option(help="Import an EmoBox track2 list instead "
-                                                "of selecting.")] = None,
+                                                "of selecting.", show_default=False)] = None,
     name: Annotated[str, typer.Option(help="Save as splits/<name>.json (one fold, test "
                                       "only).")] = "balanced",
     seed: SeedOption = 0,
@@ -200,15 +223,22 @@ def balance_command(
     json_output: JsonOption = False,
 ) -> None:
     """Select a fully balanced cross-corpus test set (n per speaker per label)."""
-    corpus = _corpus_name(corpus)
+    from emobox.manifest import read_manifest
+    from emobox.partition import Fold, Splits
+    from emobox.partition.balanced import (
+        BalancedSet,
+        balanced_test_set,
+        preset_test_set,
+        read_track2,
+    )
+
     ws = workspace_of(workspace)
+    corpus = prepared(ws, corpus)
     utts = read_manifest(ws.manifest(corpus))
     chosen: BalancedSet
     if track2 is not None:
         chosen = read_track2(track2, utts, space=space)
     elif preset:
-        from emobox.crosscorpus import preset_test_set
-
         chosen = preset_test_set(corpus, utts, seed=seed)
     else:
         chosen = balanced_test_set(utts, space=space, speakers=_parse_speakers(speakers),
@@ -221,12 +251,31 @@ def balance_command(
         print_json({"splits": str(path), **chosen.to_dict()})
         return
     out.print(f"{corpus}: {len(chosen.keys)} utterances, {len(chosen.speakers)} speakers × "
-              f"{chosen.per_cell} per label {chosen.per_label} → {path}")
+              f"{chosen.per_cell} per label {chosen.per_label} → {path}", soft_wrap=True)
     for s, why in chosen.skipped_speakers.items():
         out.print(f"skipped speaker {s}: only {why}")
 
 
+def _parse_params(items: list[str]) -> dict[str, Any]:
+    import json
+
+    from emobox.errors import EmoboxError
+
+    params: dict[str, Any] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise EmoboxError(f"--param takes NAME=VALUE, not {item!r}")
+        try:
+            params[name.strip().replace("-", "_")] = json.loads(value)
+        except json.JSONDecodeError:
+            params[name.strip().replace("-", "_")] = value
+    return params
+
+
 def _parse_speakers(text: str) -> str | list[str] | dict[str, int]:
+    from emobox.errors import EmoboxError
+
     text = text.strip()
     if text == "all":
         return "all"

@@ -1,4 +1,5 @@
-"""The corpus registry: every module in `emobox.corpora` that defines ``CORPUS`` or ``CORPORA``.
+"""The corpus registry: every module in `emobox.corpora` that defines ``CORPUS`` or ``CORPORA``,
+plus the demo corpora (`emobox.demo.corpora`).
 
 Adding a corpus is one module with one declaration; nothing else to edit.
 """
@@ -10,10 +11,11 @@ import pkgutil
 import re
 from functools import lru_cache
 
-from emobox.corpora.base import Corpus
+from emobox.corpora.core.spec import Corpus
 from emobox.errors import EmoboxError
 
-_INFRASTRUCTURE = {"base", "registry", "prepare"}
+#: Modules outside `emobox.corpora` that declare corpora too.
+EXTRA_MODULES = ("emobox.demo.corpora",)
 
 
 @lru_cache(maxsize=1)
@@ -21,10 +23,10 @@ def _load() -> dict[str, Corpus]:
     import emobox.corpora as package
 
     found: dict[str, Corpus] = {}
-    for module_info in pkgutil.iter_modules(package.__path__):
-        if module_info.name in _INFRASTRUCTURE or module_info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{package.__name__}.{module_info.name}")
+    names = [f"{package.__name__}.{m.name}" for m in pkgutil.iter_modules(package.__path__)
+             if not m.ispkg and not m.name.startswith("_")]
+    for module_name in [*names, *EXTRA_MODULES]:
+        module = importlib.import_module(module_name)
         declared = list(getattr(module, "CORPORA", ()))
         if hasattr(module, "CORPUS"):
             declared.append(module.CORPUS)

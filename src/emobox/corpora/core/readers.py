@@ -1,5 +1,6 @@
-"""Side-file readers shared by the SER Evals corpora (BAUM-1 sheets, EEKK TextGrids).
+"""The one set of side-file readers every corpus uses.
 
+* `read_text`, `read_lines`, `read_csv` (header + named columns), `read_json`, `read_yaml`;
 * `read_table` — rows of strings from an ``.xlsx`` workbook (first sheet; stdlib only, no
   openpyxl) or a ``.csv`` / ``.tsv`` export of it;
 * `read_textgrid` — the tiers of a Praat TextGrid (long or short text format; UTF-8, UTF-16
@@ -13,14 +14,117 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import zipfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
-from emobox.corpora._tables import SideFileError
+from emobox.errors import EmoboxError
 
-__all__ = ["SideFileError", "find_files", "posix", "read_table", "read_textgrid"]
+Row = dict[str, Any]
+
+
+class SideFileError(EmoboxError):
+    """A side file (label table, annotation file) is unreadable or malformed."""
+
+
+def first_existing(raw: Path, *candidates: str) -> Path:
+    """The first of `candidates` (relative to `raw`) that exists, else the first one."""
+    for rel in candidates:
+        if (raw / rel).exists():
+            return raw / rel
+    return raw / candidates[0]
+
+
+def read_text(path: Path) -> str:
+    """A side file as text (UTF-8, BOM tolerated); a `SideFileError` if it cannot be read."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SideFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SideFileError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+
+
+def read_lines(path: Path) -> list[str]:
+    """The lines of a text side file, without line ends."""
+    return read_text(path).splitlines()
+
+
+def read_csv(path: Path, columns: Sequence[str] = (), *, delimiter: str = ",") -> list[Row]:
+    """Rows of a delimited table with a header line; values stripped.
+
+    Each row also gets ``_line`` (its line number). A missing column, a row shorter than the
+    header for a needed column, or broken quoting raises `SideFileError`.
+    """
+    reader = csv.DictReader(io.StringIO(read_text(path), newline=""), delimiter=delimiter)
+    try:
+        header = [name.strip() for name in reader.fieldnames or []]
+        missing = [c for c in columns if c not in header]
+        if missing:
+            shown = ", ".join(header[:8]) or "nothing"
+            raise SideFileError(f"{path}: no column {missing[0]!r} (header has {shown}) — "
+                                f"is this the right file?")
+        reader.fieldnames = header
+        rows: list[Row] = []
+        for row in reader:
+            line = reader.line_num
+            if any(row.get(c) is None for c in columns):
+                raise SideFileError(f"{path}:{line}: row has fewer fields than the header")
+            cleaned = {str(k): v.strip() if isinstance(v, str) else v
+                       for k, v in row.items() if k is not None}
+            cleaned["_line"] = line
+            rows.append(cleaned)
+    except csv.Error as exc:
+        raise SideFileError(f"{path}:{reader.line_num}: malformed table ({exc})") from None
+    return rows
+
+
+def read_json(path: Path) -> Any:
+    """A JSON side file; syntax errors become a one-line `SideFileError`."""
+    try:
+        return json.loads(read_text(path))
+    except json.JSONDecodeError as exc:
+        raise SideFileError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+
+
+def read_yaml(path: Path) -> Any:
+    """A YAML side file (PyYAML, C loader when available)."""
+    try:
+        import yaml
+    except ImportError:  # pragma: no cover - PyYAML ships with the test environment
+        raise EmoboxError(f"reading {path} needs PyYAML (pip install pyyaml)") from None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(read_text(path), Loader=loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise SideFileError(f"{path}{where}: not valid YAML ({problem})") from None
+
+
+def expect_type(value: Any, kind: type | tuple[type, ...], path: Path, what: str) -> Any:
+    """`value` if it is an instance of `kind`, else a `SideFileError` naming `what`."""
+    if not isinstance(value, kind):
+        names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise SideFileError(f"{path}: {what} should be a {names}, not "
+                            f"{type(value).__name__}")
+    return value
+
+
+def field_of(entry: Mapping[str, Any], name: str, path: Path, what: str) -> Any:
+    """``entry[name]``, or a `SideFileError` saying which entry lacks it."""
+    if not isinstance(entry, Mapping):
+        raise SideFileError(f"{path}: {what} should be an object, not {type(entry).__name__}")
+    if name not in entry or entry[name] is None:
+        raise SideFileError(f"{path}: {what} has no {name!r} field")
+    return entry[name]
 
 
 def find_files(folder: Path, suffixes: tuple[str, ...], *, recursive: bool = True) -> list[Path]:

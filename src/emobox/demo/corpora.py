@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from emobox.corpora.base import CorpusInfo, PatternCorpus
+from emobox.corpora.core import CorpusInfo, PatternCorpus
 
 EMOTION_CODES = {"neu": "Neutral", "hap": "Happy", "sad": "Sad", "ang": "Angry", "fea": "Fear"}
 
@@ -24,13 +24,16 @@ class DemoLanguage:
     lang: str
     display: str
     voice: str
-    speakers: tuple[tuple[str, str], ...]  # (speaker id, espeak variant)
+    #: (speaker id, espeak variant), alternating female and male so that any prefix is
+    #: gender-balanced
+    speakers: tuple[tuple[str, str], ...]
     sentences: tuple[str, ...]
 
 
 DEMO_LANGUAGES: tuple[DemoLanguage, ...] = (
-    DemoLanguage("en", "English", "en-us", (("F01", "f2"), ("F02", "f4"), ("M01", "m3"),
-                                            ("M02", "m6"), ("F03", "f1"), ("M03", "m1")), (
+    DemoLanguage("en", "English", "en-us", (
+        ("F01", "f2"), ("M01", "m3"), ("F02", "f4"),
+        ("M02", "m6"), ("F03", "f1"), ("M03", "m1")), (
         "The train leaves at seven tomorrow morning.",
         "I left the keys on the kitchen table.",
         "We have to talk about what happened last night.",
@@ -44,8 +47,9 @@ DEMO_LANGUAGES: tuple[DemoLanguage, ...] = (
         "The shop on the corner sells fresh bread.",
         "It will rain again this afternoon.",
     )),
-    DemoLanguage("de", "German", "de", (("F01", "f3"), ("F02", "f5"), ("M01", "m2"),
-                                        ("M02", "m4"), ("F03", "f1"), ("M03", "m7")), (
+    DemoLanguage("de", "German", "de", (
+        ("F01", "f3"), ("M01", "m2"), ("F02", "f5"),
+        ("M02", "m4"), ("F03", "f1"), ("M03", "m7")), (
         "Der Zug fährt morgen früh um sieben ab.",
         "Ich habe die Schlüssel auf dem Küchentisch gelassen.",
         "Wir müssen über gestern Abend reden.",
@@ -59,8 +63,9 @@ DEMO_LANGUAGES: tuple[DemoLanguage, ...] = (
         "Der Laden an der Ecke verkauft frisches Brot.",
         "Heute Nachmittag wird es wieder regnen.",
     )),
-    DemoLanguage("fr", "French", "fr", (("F01", "f1"), ("F02", "f4"), ("M01", "m1"),
-                                        ("M02", "m5"), ("F03", "f2"), ("M03", "m3")), (
+    DemoLanguage("fr", "French", "fr", (
+        ("F01", "f1"), ("M01", "m1"), ("F02", "f4"),
+        ("M02", "m5"), ("F03", "f2"), ("M03", "m3")), (
         "Le train part demain matin à sept heures.",
         "J'ai laissé les clés sur la table de la cuisine.",
         "Nous devons parler de ce qui s'est passé hier soir.",

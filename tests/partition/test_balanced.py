@@ -8,15 +8,15 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from emobox.crosscorpus import (
-    ModelLabeler,
+from emobox.errors import EmoboxError
+from emobox.features.store import FeatureStore
+from emobox.manifest import Utterance
+from emobox.partition.balanced import (
     balanced_test_set,
     preset_test_set,
     read_track2,
 )
-from emobox.errors import EmoboxError
-from emobox.features.store import FeatureStore
-from emobox.manifest import Utterance
+from emobox.runs.labelers import ModelLabeler
 
 LABELS = ("Angry", "Happy", "Neutral", "Sad", "Calm")
 

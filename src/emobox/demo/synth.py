@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from emobox.corpora.demo import DEMO_LANGUAGES, EMOTION_CODES, DemoLanguage
+from emobox.demo.corpora import DEMO_LANGUAGES, EMOTION_CODES, DemoLanguage
 from emobox.errors import EmoboxError
 from emobox.progress import track
 
@@ -65,9 +65,11 @@ def synthesise_demo(raw_root: str | Path, spec: DemoSpec = DemoSpec(), *,
     folders = {}
     for lang_index, lang in enumerate(spec.languages):
         demo = by_lang[lang]
-        if spec.speakers > len(demo.speakers) or spec.sentences > len(demo.sentences):
-            raise EmoboxError(f"demo-{lang} has at most {len(demo.speakers)} speakers and "
-                              f"{len(demo.sentences)} sentences")
+        if not (2 <= spec.speakers <= len(demo.speakers)
+                and 1 <= spec.sentences <= len(demo.sentences)):
+            raise EmoboxError(f"demo-{lang} takes 2-{len(demo.speakers)} speakers and "
+                              f"1-{len(demo.sentences)} sentences, not {spec.speakers} and "
+                              f"{spec.sentences}")
         folder = Path(raw_root) / f"demo-{lang}"
         folders[f"demo-{lang}"] = folder
         for spk_index in range(spec.speakers):

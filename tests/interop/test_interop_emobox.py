@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from emobox.cli import app
-from emobox.emobox_format import read_emobox, write_emobox
 from emobox.errors import EmoboxError
+from emobox.interop.emobox import read_emobox, write_emobox
 
 
 def fabricate(folder: Path, corpus: str, speakers: dict[str, str], *, map_name="label_map.json",

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from emobox.audio import probe
-from emobox.corpora.base import Candidate, Corpus, Skip
+from emobox.corpora.core.spec import Candidate, Corpus, Skip
 from emobox.errors import AudioError, EmoboxError, LayoutError
 from emobox.manifest import Utterance, atomic_write_text, check_relative_path, write_manifest
 from emobox.progress import track
@@ -42,6 +42,8 @@ def prepare(
     given. Unreadable, zero-length, unlabelled or duplicate files are skipped and reported.
     """
     raw = Path(raw)
+    if raw.is_file():
+        raise LayoutError(f"--raw {raw} is a file; give the folder the corpus was unpacked into")
     if not raw.is_dir():
         raise LayoutError(f"raw folder does not exist: {raw}")
     corpus.check_layout(raw)
@@ -106,7 +108,10 @@ def prepare(
 
     report = build_report(corpus, raw, utterances, skipped)
     if workspace is not None:
+        from emobox.corpora.core.local import write_record
+
         write_manifest(workspace.manifest(corpus.name), utterances)
+        write_record(workspace, corpus.info, raw, origin=type(corpus).__name__)
         atomic_write_text(workspace.prepare_report(corpus.name),
                           json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     return PrepareResult(corpus.name, utterances, skipped, report)
@@ -130,7 +135,6 @@ def build_report(corpus: Corpus, raw: Path, utterances: list[Utterance],
     compare("emotions", len(info.emotions), len(labels))
     return {
         "corpus": corpus.name,
-        "raw_root": str(raw.resolve()),
         "utterances": len(utterances),
         "hours": round(hours, 4),
         "speakers": len(speakers),
@@ -143,15 +147,6 @@ def build_report(corpus: Corpus, raw: Path, utterances: list[Utterance],
         "skipped_files": [{"wav": s.wav, "reason": s.reason} for s in skipped],
         "warnings": warnings,
     }
-
-
-def raw_root_of(workspace: Workspace, corpus: str) -> Path:
-    """The raw folder a corpus was prepared from (recorded in its prepare report)."""
-    path = workspace.prepare_report(corpus)
-    if not path.is_file():
-        raise EmoboxError(f"{corpus} is not prepared in {workspace.root} "
-                          f"(run `emobox prepare {corpus} --raw DIR` first)")
-    return Path(json.loads(path.read_text())["raw_root"])
 
 
 def _histogram(values) -> dict[str, int]:

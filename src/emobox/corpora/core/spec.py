@@ -1,7 +1,7 @@
 """The shared mechanism every corpus module uses: metadata record, candidates and specs.
 
 A corpus module declares one `Corpus` (usually a `PatternCorpus`: a path pattern with named
-fields plus code tables) and nothing else; `emobox.corpora.prepare` does the rest.
+fields plus code tables) and nothing else; `emobox.corpora.core.prepare` does the rest.
 """
 
 from __future__ import annotations
@@ -9,16 +9,30 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from emobox.corpora.core.rules import FieldRule, SkipItem, path_fields, render, str_or_none
 from emobox.errors import LayoutError
 
 
 @dataclass(frozen=True)
 class CorpusInfo:
-    """Published facts about a corpus (EmoBox Table 1 / SER Evals Table 1) and its label map."""
+    """Everything known about a corpus, in one record that every part of emobox reads.
+
+    * identity and provenance: name, display name, languages, source, url, licence, notes;
+    * `label_map`: raw label (as in the corpus) → canonical EmoBox label; `emotions` and
+      `n_classes` are derived from it;
+    * published figures (EmoBox Table 1, else SER Evals Table 1 or the corpus paper):
+      `n_emotions`, `n_speakers`, `n_utterances`, `hours` — `notes` explains where the
+      release differs;
+    * `protocols` the corpus belongs to; its EmoBox partition (the released folds, from
+      ``emobox/data/emobox_partitions.json``) is `emobox_partition`;
+    * SER Evals: `serval_map` (canonical label → SER Evals class, where it departs from the
+      default name mapping; unmapped labels become ``other``) and `serval_cluster` (the
+      out-of-domain eligibility cluster, ``constants.DATASET_CLUSTERS``).
+    """
 
     name: str
     display_name: str
@@ -33,11 +47,25 @@ class CorpusInfo:
     license: str = ""
     protocols: tuple[str, ...] = ("emobox",)
     notes: str = ""
+    serval_map: Mapping[str, str] = field(default_factory=dict)
+    serval_cluster: str | None = None
 
     @property
     def emotions(self) -> list[str]:
         """Canonical labels, sorted."""
         return sorted(set(self.label_map.values()))
+
+    @property
+    def n_classes(self) -> int:
+        """How many classes emobox trains on (may differ from the published `n_emotions`)."""
+        return len(self.emotions)
+
+    @property
+    def emobox_partition(self) -> dict[str, Any] | None:
+        """EmoBox's released partition of this corpus (rule, folds, counts), or None."""
+        from emobox.partition.released import emobox_partitions
+
+        return emobox_partitions().get(self.name)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -46,6 +74,7 @@ class CorpusInfo:
             "languages": list(self.languages),
             "source": self.source,
             "emotions": self.emotions,
+            "n_classes": self.n_classes,
             "n_emotions": self.n_emotions,
             "n_speakers": self.n_speakers,
             "n_utterances": self.n_utterances,
@@ -53,8 +82,22 @@ class CorpusInfo:
             "url": self.url,
             "license": self.license,
             "protocols": list(self.protocols),
+            "notes": self.notes,
             "label_map": dict(self.label_map),
+            "serval_map": dict(self.serval_map),
+            "serval_cluster": self.serval_cluster,
+            "emobox_partition": self.emobox_partition,
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CorpusInfo:
+        """The inverse of `to_dict` (derived fields ignored): how user corpora are stored."""
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
+        for key in ("languages", "protocols"):
+            if key in values:
+                values[key] = tuple(values[key])
+        return cls(**values)
 
 
 @dataclass
@@ -80,10 +123,6 @@ class Skip:
     reason: str
 
 
-class SkipItem(Exception):
-    """Raised inside a field rule to skip the current file with a reason."""
-
-
 Discovered = Candidate | Skip
 
 
@@ -104,43 +143,6 @@ class Corpus(ABC):
 
     def check_layout(self, raw: Path) -> None:
         """Raise `LayoutError` when `raw` does not look like this corpus (cheap checks)."""
-
-
-FieldRule = str | Callable[[dict[str, str]], Any] | None
-
-
-def render(rule: FieldRule, fields: dict[str, str]) -> Any:
-    """Evaluate a field rule: a ``str.format`` template over the fields, or a callable."""
-    if rule is None:
-        return None
-    if callable(rule):
-        return rule(fields)
-    return rule.format(**fields)
-
-
-def lookup(name: str, table: Mapping[str, Any], *, what: str = "code") -> Callable[[dict], Any]:
-    """A field rule mapping the field `name` through `table`; unknown values skip the file."""
-
-    def rule(fields: dict[str, str]) -> Any:
-        value = fields[name]
-        if value not in table:
-            raise SkipItem(f"unknown {what} {value!r}")
-        return table[value]
-
-    return rule
-
-
-def path_fields(rel: PurePosixPath) -> dict[str, str]:
-    """Fields every pattern can use: path, name, stem, suffix, parent, grandparent."""
-    parents = rel.parts[:-1]
-    return {
-        "path": rel.as_posix(),
-        "name": rel.name,
-        "stem": rel.stem,
-        "suffix": rel.suffix,
-        "parent": parents[-1] if parents else "",
-        "grandparent": parents[-2] if len(parents) > 1 else "",
-    }
 
 
 @dataclass
@@ -198,7 +200,7 @@ class PatternCorpus(Corpus):
                 wav=rel.as_posix(),
                 key=f"{self.info.name}-{render(self.key, fields)}",
                 emo=str(render(self.emo, fields)),
-                speaker=_str_or_none(render(self.speaker, fields)),
+                speaker=str_or_none(render(self.speaker, fields)),
                 gender=render(self.gender, fields),
                 lang=render(self.lang, fields),
                 extra={name: value for name, rule in self.extra.items()
@@ -211,8 +213,3 @@ class PatternCorpus(Corpus):
         if not self.files(raw):
             raise LayoutError(f"no {self.expect} under {raw} — is this the "
                               f"{self.info.display_name} download?")
-
-
-def _str_or_none(value: Any) -> str | None:
-    return None if value is None or value == "" else str(value)
-

@@ -14,7 +14,7 @@ from emobox.runs import ResultsDB
 from emobox.workspace import Workspace
 
 runner = CliRunner()
-REDUCED = ["--languages", "en,de", "--speakers", "3", "--sentences", "4", "--epochs", "20"]
+REDUCED = ["--languages", "en,de", "--speakers", "4", "--sentences", "3", "--epochs", "20"]
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
@@ -41,23 +41,25 @@ def test_demo_writes_every_stage(demo_ws):
     ws = Workspace(demo_ws[0])
     for corpus in ("demo-en", "demo-de"):
         utts = read_manifest(ws.manifest(corpus))
-        assert len(utts) == 3 * 5 * 4
+        assert len(utts) == 4 * 5 * 3
         assert json.loads(ws.prepare_report(corpus).read_text())["skipped"] == 0
-        splits = Splits.load(ws.splits(corpus, "speaker-kfold"))
-        assert splits.speaker_independent and len(splits.folds) == 3
+        splits = Splits.load(ws.splits(corpus, "paper"))  # the default outside EmoBox's 32
+        assert splits.speaker_independent and len(splits.folds) == 4  # §2.2: 4 speakers, LOSO
+        assert sorted({u.gender for u in utts}) == ["F", "M"]
         speaker = {u.key: u.speaker for u in utts}
         for fold in splits.folds.values():  # speaker-independent: no speaker in both sides
             assert not {speaker[k] for k in fold.test} & {speaker[k] for k in
                                                           fold.train + fold.valid}
             assert sorted(fold.train + fold.valid + fold.test) == sorted(speaker)
-    db = ResultsDB(ws.results)
-    runs = db.runs()
-    assert sorted({(r.protocol, r.train_corpus, r.test_corpus) for r in runs}) == [
-        ("cross", "demo-de", "demo-en"), ("cross", "demo-en", "demo-de"),
-        ("intra", "demo-de", "demo-de"), ("intra", "demo-en", "demo-en")]
-    assert all(0.0 <= r.metrics["ua"] <= 1.0 for r in runs)
-    assert len(db.predictions(runs[0].id)) == runs[0].metrics["n"]
-    db.close()
+    with ResultsDB(ws.results) as db:
+        runs = db.runs()
+        assert sorted({(r.key.protocol, r.key.train_corpus, r.key.test_corpus)
+                       for r in runs}) == [
+            ("cross", "demo-de", "demo-en"), ("cross", "demo-en", "demo-de"),
+            ("intra", "demo-de", "demo-de"), ("intra", "demo-en", "demo-en")]
+        assert all(0.0 <= r.metrics["ua"] <= 1.0 for r in runs)
+        assert len(db.predictions(runs[0].id)) == runs[0].metrics["n"]
+        assert len(runs) == 2 * 4 + 2
 
 
 def test_report_and_json_from_results(demo_ws):
@@ -66,7 +68,8 @@ def test_report_and_json_from_results(demo_ws):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert {r["corpus"] for r in data["intra"]} == {"demo-en", "demo-de"}
-    assert len(data["cross"]) == 2
+    assert all(r["scheme"] == "paper" and "std" in r["ua"] for r in data["intra"])
+    assert len(data["cross"]) == 1 and len(data["cross"][0]["pairs"]) == 2
 
 
 def test_demo_is_deterministic(demo_ws, tmp_path):
@@ -82,7 +85,7 @@ def test_intra_and_cross_verbs(demo_ws):
     result = runner.invoke(app, ["run", "intra", "demo-en", "-w", str(ws), "--epochs", "3",
                                  "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)[0]["folds"] == 3
+    assert json.loads(result.stdout)[0]["folds"] == 4
     result = runner.invoke(app, ["run", "cross", "demo-en", "demo-de", "-w", str(ws),
                                  "--epochs", "3", "--labels", "Angry,Sad"])
     assert result.exit_code == 0, result.output
@@ -95,23 +98,28 @@ def test_cross_on_balanced_test_sets_in_shared4(demo_ws):
         result = runner.invoke(app, ["balance", corpus, "-w", str(ws), "--space", "shared4",
                                      "-n", "2", "--name", "bal4", "--json"])
         assert result.exit_code == 0, result.output
-        assert len(json.loads(result.stdout)["keys"]) == 3 * 4 * 2
+        assert len(json.loads(result.stdout)["keys"]) == 4 * 4 * 2
     result = runner.invoke(app, ["run", "cross", "demo-en", "demo-de", "-w", str(ws),
                                  "--space", "shared4", "--test-split", "bal4", "--epochs", "3",
                                  "--json"])
     assert result.exit_code == 0, result.output
-    assert len(json.loads(result.stdout)) == 2
-    db = ResultsDB(Workspace(ws).results)
-    cross = [r for r in db.runs(protocol="cross") if r.config.get("balanced")]
-    db.close()
-    assert {r.metrics["n"] for r in cross} == {24}
-    assert all(r.config["labels"] == ["Angry", "Happy", "Neutral", "Sad"] for r in cross)
+    assert len(json.loads(result.stdout)[0]["pairs"]) == 2
+    with ResultsDB(Workspace(ws).results) as db:
+        cross = [r for r in db.runs(protocol="cross")
+                 if r.key.scheme_params["test_split"] == "bal4"]
+    assert {r.metrics["n"] for r in cross} == {32}
+    assert all(r.key.scheme_params["labels"] == ["Angry", "Happy", "Neutral", "Sad"]
+               and r.key.label_space == "shared4" for r in cross)
 
 
 @pytest.mark.parametrize("args, message", [
     (["prepare", "no-such-corpus", "--raw", "."], "unknown corpus 'no-such-corpus'"),
     (["prepare", "demo-en", "--raw", "/does/not/exist"], "raw folder does not exist"),
     (["extract", "demo-en", "-w", "/does/not/exist"], "manifest not found"),
+    (["corpora", "--protocol", "bogus"], "unknown protocol 'bogus'"),
+    (["prepare", "demo-en", "--raw", "/etc/hostname"], "is a file"),
+    (["partition", "demo-en", "-w", "/etc/hostname"], "is a file, not a folder"),
+    (["extract", "demo-en", "-m", "./no-such-model-dir"], "model folder not found"),
     (["run", "intra", "demo-en", "-w", "/does/not/exist"], "manifest not found"),
     (["report", "-w", "/does/not/exist"], "no results"),
 ])
@@ -133,9 +141,11 @@ def test_manifest_line_with_missing_field(tmp_path):
 
 def test_every_verb_has_help():
     for verb in (["corpora"], ["demo"], ["prepare"], ["partition"], ["extract"],
-                 ["run", "intra"], ["run", "cross"], ["report"]):
-        result = runner.invoke(app, [*verb, "--help"])
+                 ["run", "intra"], ["run", "cross"], ["report"], ["features", "check"],
+                 ["features", "repair"], ["splits", "export"], ["models"]):
+        result = runner.invoke(app, [*verb, "--help"], terminal_width=100)
         assert result.exit_code == 0 and "Usage" in result.output
+        assert "<bool>" not in result.output and "{" not in result.output.splitlines()[0]
 
 
 def test_corpora_lists_demo_corpora_as_json():
@@ -160,4 +170,10 @@ def test_demo_with_a_tiny_transformers_model(tmp_path):
                                  "--epochs", "2", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data["intra"]) == {"demo-en", "demo-fr"} and len(data["cross"]) == 2
+    assert {r["corpus"] for r in data["intra"]} == {"demo-en", "demo-fr"}
+    assert len(data["cross"][0]["pairs"]) == 2 and data["model"] == "tiny-wavlm"
+    # the same folder under another spelling is the same store, found by its name
+    info = runner.invoke(app, ["features", "info", "demo-en", "-m", "tiny-wavlm", "-w", str(ws),
+                               "--json"])
+    assert info.exit_code == 0, info.output
+    assert json.loads(info.stdout)["layers"] == [0, 1, 2]  # `demo` stores every layer

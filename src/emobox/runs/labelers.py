@@ -1,0 +1,64 @@
+"""Pseudo-labelers for the agreement filter of balanced cross-corpus test sets (EmoBox §2.3):
+a trained emobox head, or emotion2vec through FunASR (the ``funasr`` extra).
+
+A labeler is any callable ``(utterances) -> labels`` (`emobox.partition.balanced.Labeler`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from emobox.errors import EmoboxError
+from emobox.manifest import Utterance
+
+
+class ModelLabeler:
+    """A trained emobox head as a pseudo-labeler, predicting from a feature store."""
+
+    def __init__(self, trained: Any, store: Any) -> None:
+        self.trained, self.store = trained, store
+
+    def __call__(self, utterances: Sequence[Utterance]) -> list[str]:
+        missing = [u.key for u in utterances if u.key not in self.store]
+        if missing:
+            raise EmoboxError(f"no features for {missing[0]!r} ({len(missing)} missing); run "
+                              f"`emobox extract` for this corpus first")
+        predicted, _ = self.trained.predict(self.store, [u.key for u in utterances])
+        return list(predicted)
+
+
+#: emotion2vec's 9 classes (``"生气/angry"`` etc.) → our canonical names.
+EMOTION2VEC = {"angry": "Angry", "disgusted": "Disgust", "fearful": "Fear", "happy": "Happy",
+               "neutral": "Neutral", "other": "Other", "sad": "Sad", "surprised": "Surprise",
+               "<unk>": "Other"}
+
+
+class Emotion2VecLabeler:
+    """emotion2vec (through FunASR) as a pseudo-labeler, as EmoBox did; audio is read from
+    `raw_root` / ``wav``. Needs the ``funasr`` package and the model weights."""
+
+    def __init__(self, raw_root: str | os.PathLike, model: str = "iic/emotion2vec_plus_large"
+                 ) -> None:
+        try:
+            from funasr import AutoModel  # type: ignore[import-not-found]
+        except ImportError:
+            raise EmoboxError("the emotion2vec labeler needs FunASR (pip install funasr); "
+                              "or pass any callable or a trained emobox model") from None
+        self.raw_root = Path(raw_root)
+        self.model = AutoModel(model=model)
+
+    def __call__(self, utterances: Sequence[Utterance]) -> list[str]:
+        out = []
+        for u in utterances:
+            result = self.model.generate(str(self.raw_root / u.wav), granularity="utterance")
+            entry = result[0] if isinstance(result, list) else result
+            scores = list(entry["scores"])
+            name = str(entry["labels"][scores.index(max(scores))]).split("/")[-1].lower()
+            out.append(EMOTION2VEC.get(name, "Other"))
+        return out
+
+
+__all__ = ["EMOTION2VEC", "Emotion2VecLabeler", "ModelLabeler"]
