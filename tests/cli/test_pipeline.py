@@ -172,8 +172,52 @@ def test_demo_with_a_tiny_transformers_model(tmp_path):
     data = json.loads(result.stdout)
     assert {r["corpus"] for r in data["intra"]} == {"demo-en", "demo-fr"}
     assert len(data["cross"][0]["pairs"]) == 2 and data["model"] == "tiny-wavlm"
+    genders = {u.gender for u in read_manifest(Workspace(ws).manifest("demo-en"))}
+    assert genders == {"F", "M"}  # --speakers 2: one of each
     # the same folder under another spelling is the same store, found by its name
     info = runner.invoke(app, ["features", "info", "demo-en", "-m", "tiny-wavlm", "-w", str(ws),
                                "--json"])
     assert info.exit_code == 0, info.output
     assert json.loads(info.stdout)["layers"] == [0, 1, 2]  # `demo` stores every layer
+
+
+def test_partition_refuses_parameters_it_cannot_honour(demo_ws):
+    ws, _ = demo_ws
+    proc = cli("partition", "demo-en", "--scheme", "speaker-kfold", "--k", "5", "-w", str(ws))
+    assert proc.returncode == 2 and "k=5 needs at least 5 speakers; the corpus has 4" in \
+        proc.stderr
+    proc = cli("partition", "demo-en", "--k", "3", "-w", str(ws))  # default scheme: paper
+    assert proc.returncode == 2 and "scheme 'paper' has no parameter 'k'" in proc.stderr
+
+
+def test_export_uses_the_same_default_scheme_as_partition(demo_ws, tmp_path):
+    ws, _ = demo_ws
+    result = runner.invoke(app, ["splits", "export", "demo-en", "-o", str(tmp_path / "out"),
+                                 "-w", str(ws)])
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "out").glob("fold_*"))) == 4
+
+
+def test_demo_rerun_adds_no_rows(demo_ws):
+    ws, _ = demo_ws
+    with ResultsDB(Workspace(ws).results) as db:
+        before = len(db.runs())
+    again = runner.invoke(app, ["demo", "-w", str(ws), *REDUCED, "--json"])
+    assert again.exit_code == 0, again.output
+    with ResultsDB(Workspace(ws).results) as db:
+        assert len(db.runs()) == before
+
+
+@pytest.mark.parametrize("args", [["--sentences", "0"], ["--speakers", "1"],
+                                  ["--speakers", "7"]])
+def test_demo_refuses_impossible_sizes(args, tmp_path):
+    proc = cli("demo", "-w", str(tmp_path), *args)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert not (tmp_path / "raw").exists()
+
+
+def test_models_lists_handcrafted_feature_sets():
+    data = json.loads(runner.invoke(app, ["models", "--json"]).stdout)
+    names = [m["name"] for m in data]
+    assert names[:3] == ["egemaps", "egemaps-lld", "logmel"]
+    assert "microsoft/wavlm-large" in [m.get("hub_id") for m in data]

@@ -24,12 +24,15 @@ def corpora_command(
     protocol: Annotated[str | None, typer.Option(help="Only corpora of this protocol "
                                                  f"({', '.join(PROTOCOLS)}).",
                                                  show_default=False)] = None,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table (as in "
+                                           "the README).")] = False,
     json_output: JsonOption = False,
 ) -> None:
     """List the corpus registry: languages, size, emotions, source and licence."""
     from rich.table import Table
 
     from emobox.corpora import list_corpora
+    from emobox.corpora.core.registry import markdown_table
     from emobox.errors import EmoboxError
 
     if protocol is not None and protocol not in PROTOCOLS:
@@ -37,6 +40,9 @@ def corpora_command(
     corpora = list_corpora(protocol)
     if json_output:
         print_json([c.info.to_dict() for c in corpora])
+        return
+    if markdown:
+        typer.echo(markdown_table(corpora), nl=False)
         return
     table = Table(title=f"{len(corpora)} corpora", caption="#cls: classes emobox uses (the "
                   "emotions listed); #emo, #spk, #utts, hours: as published")

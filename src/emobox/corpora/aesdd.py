@@ -26,7 +26,8 @@ CORPUS = PatternCorpus(
         url="https://m3c.web.auth.gr/research/aesdd-speech-emotion-recognition/",
         license="free for academic research; obtained on request from the AUTh M3C group",
         protocols=("emobox", "serval"),
-        notes="Table 1 lists 5 speakers; the download holds 6 (ids 1-6).",
+        notes="n_speakers is EmoBox Table 1 (5); the download and EmoBox's metadata hold "
+              "6 ids (1-6, 98-107 files each), which prepare finds and reports.",
     ),
     glob=tuple(f"{folder}/*.wav" for folder in FOLDERS),
     pattern=r"(?P<folder>[a-z]+)/(?P<emo>[a-z])(?P<sentence>\d\d) \((?P<speaker>\d+)\)"

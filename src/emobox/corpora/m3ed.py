@@ -68,7 +68,9 @@ CORPUS = TableCorpus(
         url="https://github.com/AIM3-RUC/RUCM3ED (request from the authors)",
         license="research use under the authors' licence agreement",
         protocols=("emobox",),
-        notes="official movie-level train/val/test split; speakers scoped to a movie",
+        notes="official movie-level train/val/test split; n_speakers is EmoBox Table 1 "
+              "(626); speaker ids are scoped to a movie, which gives 635 in EmoBox's metadata "
+              "and in a prepare of the release.",
     ),
     rows=_rows,
     key="{utt}",

@@ -54,7 +54,8 @@ CORPUS = TableCorpus(
         url="http://merchallenge.cn/ (MER 2023 challenge data, by EULA)",
         license="EULA signed by an academic: non-commercial research only",
         protocols=("emobox",),
-        notes="no speaker ids; EmoBox fold = train vs test1 only",
+        notes="no speaker ids; EmoBox fold = train vs test1 only (3784 of the 5030 "
+              "utterances; test2/test3 are outside the fold)",
     ),
     rows=_rows,
     key="{key}",

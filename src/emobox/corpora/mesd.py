@@ -31,7 +31,9 @@ CORPUS = PatternCorpus(
         license="CC BY 4.0",
         protocols=("emobox", "serval"),
         serval_cluster="cluster2",
-        notes="No per-speaker ids in the release; only the voice type F/M/C.",
+        notes="n_speakers is EmoBox Table 1 (11); the release has no speaker ids, only the "
+              "voice type F/M/C, which EmoBox's metadata stores as 3 'speakers' (kept here "
+              "as voice_type, speaker left empty).",
     ),
     glob=f"{FOLDER}/*.wav",
     pattern=re.escape(FOLDER) + r"/(?P<emo>[A-Za-z]+)_(?P<voice>[A-Z])_(?P<words>[A-Z])"

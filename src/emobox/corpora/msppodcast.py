@@ -54,7 +54,8 @@ CORPUS = TableCorpus(
         url="https://ecs.utdallas.edu/research/researchlabs/msp-lab/MSP-Podcast.html",
         license="UT Dallas academic licence agreement (commercial licence available)",
         protocols=("emobox",),
-        notes="EmoBox keeps O/X; folds = Train / Validation / Test1",
+        notes="EmoBox keeps O/X; folds = Train / Validation / Test1 (its released train "
+              "list was not available; Test2 is outside the fold)",
     ),
     rows=_rows,
     key="{name}",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from emobox.features.base import Extractor
@@ -23,5 +25,9 @@ class EgemapsExtractor(Extractor):
         self.frame_rate = None
 
     def extract(self, audio: np.ndarray) -> np.ndarray:
-        values = self._smile.process_signal(audio, self.sample_rate).to_numpy(dtype=np.float32)
-        return values.reshape(1, 1, self.dim)
+        """The 88 functionals; NaN for a clip shorter than openSMILE's analysis window (the
+        extraction loop then counts the utterance as failed instead of storing it)."""
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Segment too short")
+            values = self._smile.process_signal(audio, self.sample_rate)
+        return values.to_numpy(dtype=np.float32).reshape(1, 1, self.dim)

@@ -128,11 +128,12 @@ def build_report(corpus: Corpus, raw: Path, utterances: list[Utterance],
 
     def compare(what: str, expected: Any, actual: Any) -> None:
         if expected is not None and expected != actual:
-            warnings.append(f"{what}: registry says {expected}, found {actual}")
+            why = f" (corpus notes: {info.notes})" if info.notes else ""
+            warnings.append(f"{what}: published {expected}, found {actual}{why}")
 
     compare("utterances", info.n_utterances, len(utterances))
     compare("speakers", info.n_speakers, len(speakers) if speakers else "no speaker ids")
-    compare("emotions", len(info.emotions), len(labels))
+    compare("classes", info.n_classes, len(labels))
     return {
         "corpus": corpus.name,
         "utterances": len(utterances),

@@ -59,3 +59,21 @@ def get_corpus(name: str) -> Corpus:
         if wanted in (_norm(corpus.name), _norm(corpus.info.display_name)):
             return corpus
     raise EmoboxError(f"unknown corpus {name!r} (run `emobox corpora` for the list)")
+
+
+def markdown_table(corpora: list[Corpus] | None = None) -> str:
+    """The registry as a Markdown table (the README's corpus table is this text)."""
+    corpora = list_corpora() if corpora is None else corpora
+    lines = ["| name | corpus | lang | protocols | #cls | #emo | #spk | #utts | hours | "
+             "SER Evals cluster |", "|" + "---|" * 10]
+
+    def num(value: object) -> str:
+        return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+    for c in corpora:
+        i = c.info
+        lines.append(f"| {i.name} | {i.display_name} | {', '.join(i.languages)} | "
+                     f"{', '.join(i.protocols)} | {i.n_classes} | {num(i.n_emotions)} | "
+                     f"{num(i.n_speakers)} | {num(i.n_utterances)} | {num(i.hours)} | "
+                     f"{i.serval_cluster or ''} |")
+    return "\n".join(lines) + "\n"
