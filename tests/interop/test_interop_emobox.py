@@ -99,3 +99,14 @@ def test_cli_import_show_export(tmp_path):
                                    str(tmp_path / "out"), "-w", str(ws)])
     assert exported.exit_code == 0, exported.output
     assert (tmp_path / "out" / "savee.jsonl").read_bytes() == (src / "savee.jsonl").read_bytes()
+
+
+def test_speaker_independence_is_read_from_the_data():
+    from emobox.interop.emobox import speaker_disjoint
+    from emobox.partition import Fold
+
+    speakers = {"a1": "A", "a2": "A", "b1": "B", "b2": "B"}
+    loso = {"1": Fold(train=["b1", "b2"], valid=[], test=["a1", "a2"])}
+    mixed = {"1": Fold(train=["a1", "b1"], valid=[], test=["a2", "b2"])}
+    assert speaker_disjoint(loso, speakers) and not speaker_disjoint(mixed, speakers)
+    assert not speaker_disjoint(loso, {**speakers, "a1": None})

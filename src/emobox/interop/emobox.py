@@ -192,14 +192,26 @@ def read_emobox(folder: str | os.PathLike, corpus: str | None = None) -> EmoboxD
         if "test" not in fold_rows[n]:
             raise EmoboxError(f"{folder}/fold_{n}: no {corpus}_test_fold_{n}.jsonl")
         folds[n] = Fold(**parts)
-    from emobox.partition.released import emobox_partitions
-
-    independent = bool(emobox_partitions().get(corpus, {}).get("speaker_independent", False))
+    independent = speaker_disjoint(folds, {u.key: u.speaker for u in utts})
+    notes.append("speaker-independent folds (no speaker on both sides)" if independent else
+                 "speaker-dependent folds (speakers unknown or shared between train and test)")
     splits = Splits("emobox-import", folds, {"source": str(folder)}, independent, notes[:])
     return EmoboxData(corpus, utts, splits, label_map, notes)
 
 
 # --- writing -------------------------------------------------------------------------------
+
+def speaker_disjoint(folds: Mapping[str, Fold], speakers: Mapping[str, str | None]) -> bool:
+    """Whether every fold keeps its test speakers out of train and valid (all speakers known):
+    read from the data, whatever the corpus is said to be."""
+    if any(s is None for s in speakers.values()):
+        return False
+    for fold in folds.values():
+        test = {speakers[k] for k in fold.test}
+        if test & {speakers[k] for k in fold.train + fold.valid}:
+            return False
+    return True
+
 
 def utterance_to_row(u: Utterance, corpus: str) -> dict[str, Any]:
     """Our record as an EmoBox row, fields in EmoBox's order (PAVOQUE-style segments keep

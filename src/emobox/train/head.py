@@ -22,3 +22,16 @@ class EmoBoxHead(nn.Module):
 
     def forward(self, frames: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.out(masked_mean(torch.relu(self.proj(frames)), mask))
+
+
+#: The head registry: name → class taking (dim, n_classes, hidden). Recipes choose by name.
+HEADS: dict[str, type[nn.Module]] = {"emobox": EmoBoxHead}
+
+
+def build_head(name: str, dim: int, n_classes: int, hidden: int) -> nn.Module:
+    """A head from the registry."""
+    from emobox.errors import EmoboxError
+
+    if name not in HEADS:
+        raise EmoboxError(f"unknown head {name!r} (available: {', '.join(HEADS)})")
+    return HEADS[name](dim, n_classes, hidden)

@@ -14,7 +14,7 @@ from emobox.errors import EmoboxError
 from emobox.features.store import FeatureStore
 from emobox.metrics import evaluate
 from emobox.train.data import FeatureNorm, load_frames, pad_batch
-from emobox.train.head import EmoBoxHead
+from emobox.train.head import HEADS, build_head
 
 #: The recipe name recorded in every run's identity (issue: recipes are versioned).
 RECIPE = "emobox-head-v1"
@@ -30,6 +30,7 @@ class TrainConfig:
     emobox.errors.EmoboxError: epochs must be at least 1, not 0
     """
 
+    head: str = "emobox"
     lr: float = 1e-3
     hidden: int = 128
     epochs: int = 100
@@ -50,6 +51,8 @@ class TrainConfig:
         for name, ok, rule in checks:
             if not ok:
                 raise EmoboxError(f"{name} must be {rule}, not {getattr(self, name)}")
+        if self.head not in HEADS:
+            raise EmoboxError(f"unknown head {self.head!r} (available: {', '.join(HEADS)})")
         if self.norm not in (None, "layer", "standard", "none"):
             raise EmoboxError(f"norm must be layer, standard or none, not {self.norm!r}")
 
@@ -65,7 +68,7 @@ class TrainConfig:
 class TrainedHead:
     """A trained head with everything needed to predict: labels, normalisation, config."""
 
-    head: EmoBoxHead
+    head: nn.Module
     labels: list[str]
     norm: FeatureNorm
     config: TrainConfig
@@ -116,7 +119,7 @@ def train_head(
     x_valid = load_frames(store, [k for k, _ in valid], config.layer, norm)
     y_valid = [y for _, y in valid]
 
-    head = EmoBoxHead(store.dim, len(labels), config.hidden)
+    head = build_head(config.head, store.dim, len(labels), config.hidden)
     optimiser = torch.optim.AdamW(head.parameters(), lr=config.lr,
                                   weight_decay=config.weight_decay)
     steps_per_epoch = max(1, -(-len(x_train) // config.batch_size))

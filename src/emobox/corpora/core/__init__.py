@@ -41,12 +41,12 @@ from emobox.corpora.core.rules import (
 from emobox.corpora.core.spec import (
     Candidate,
     Corpus,
-    CorpusInfo,
     Discovered,
     PatternCorpus,
     Skip,
 )
 from emobox.corpora.core.tables import MISSING_FILE, ActedCorpus, SpeakerTable, TableCorpus
+from emobox.corpora.info import CorpusInfo
 
 __all__ = [
     "MISSING_FILE",

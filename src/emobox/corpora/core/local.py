@@ -18,7 +18,8 @@ from typing import Any
 from emobox.corpora.core.readers import read_csv, read_text
 from emobox.corpora.core.registry import get_corpus
 from emobox.corpora.core.rules import gender_of
-from emobox.corpora.core.spec import Candidate, Corpus, CorpusInfo, Discovered
+from emobox.corpora.core.spec import Candidate, Corpus, Discovered
+from emobox.corpora.info import CorpusInfo
 from emobox.errors import EmoboxError, LayoutError
 from emobox.manifest import atomic_write_text, check_relative_path
 from emobox.workspace import Workspace

@@ -24,7 +24,7 @@ def _load() -> dict[str, Corpus]:
 
     found: dict[str, Corpus] = {}
     names = [f"{package.__name__}.{m.name}" for m in pkgutil.iter_modules(package.__path__)
-             if not m.ispkg and not m.name.startswith("_")]
+             if not m.ispkg and not m.name.startswith("_") and m.name != "info"]
     for module_name in [*names, *EXTRA_MODULES]:
         module = importlib.import_module(module_name)
         declared = list(getattr(module, "CORPORA", ()))
