@@ -43,7 +43,7 @@ def demo_command(
     extract, train, and print the intra-corpus table and the cross-corpus matrix."""
     from emobox.demo import DemoSpec
     from emobox.demo.pipeline import run_demo
-    from emobox.report import cross_json, cross_table, intra_json, intra_table
+    from emobox.report import cross_json, intra_json, print_tables
     from emobox.train import TrainConfig
 
     ws = workspace_of(workspace)
@@ -58,9 +58,7 @@ def demo_command(
         print_json({"model": result.model, "seconds": round(elapsed, 1),
                     "intra": intra_json(result.intra), "cross": cross_json(result.cross)})
         return
-    out.print(intra_table(result.intra, title=f"Intra-corpus ({result.model})"))
-    for matrix in result.cross:
-        out.print(cross_table(matrix, title=f"Cross-corpus accuracy ({result.model})"))
+    print_tables(out, result.intra, result.cross, title=f"Intra-corpus ({result.model})")
     out.print(f"The demo corpora are synthetic (espeak-ng). Workspace: {ws.root} · "
               f"{elapsed:.0f} s · rerun tables with `emobox report -w {ws.root}`",
               soft_wrap=True)

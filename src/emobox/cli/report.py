@@ -24,15 +24,7 @@ def report_command(
     are never mixed: each setting gets its own table, titled with what it shows."""
     from emobox.errors import EmoboxError
     from emobox.features import store_name
-    from emobox.report import (
-        by_setting,
-        cross_json,
-        cross_matrices,
-        cross_table,
-        intra_json,
-        intra_rows,
-        intra_table,
-    )
+    from emobox.report import cross_json, cross_matrices, intra_json, intra_rows, print_tables
     from emobox.runs import ResultsDB
 
     ws = workspace_of(workspace)
@@ -52,7 +44,4 @@ def report_command(
     if json_output:
         print_json({"intra": intra_json(rows), "cross": cross_json(matrices)})
         return
-    for group in by_setting(rows).values():
-        out.print(intra_table(group))
-    for matrix in matrices:
-        out.print(cross_table(matrix, title=f"Cross-corpus accuracy ({matrix.model})"))
+    print_tables(out, rows, matrices)

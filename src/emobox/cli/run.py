@@ -54,7 +54,7 @@ def run_intra_command(
 ) -> None:
     """Intra-corpus: train and test every fold; print UA / WA / macro-F1 (mean ± std)."""
     from emobox.features import store_name
-    from emobox.report import by_setting, intra_json, intra_rows, intra_table
+    from emobox.report import intra_json, intra_rows, print_tables
     from emobox.runs import ResultsDB, plan_intra, run_intra
 
     ws = workspace_of(workspace)
@@ -73,8 +73,7 @@ def run_intra_command(
     if json_output:
         print_json(intra_json(rows))
         return
-    for group in by_setting(rows).values():
-        out.print(intra_table(group))
+    print_tables(out, rows, [])
 
 
 @run_app.command("cross")
@@ -103,7 +102,7 @@ def run_cross_command(
     """Cross-corpus: train on each corpus, test on each other; print the accuracy matrix."""
     from emobox.errors import EmoboxError
     from emobox.features import store_name
-    from emobox.report import cross_json, cross_matrices, cross_table
+    from emobox.report import cross_json, cross_matrices, print_tables
     from emobox.runs import ResultsDB, run_cross
 
     if len(corpora) < 2:
@@ -121,5 +120,4 @@ def run_cross_command(
     if json_output:
         print_json(cross_json(matrices))
         return
-    for matrix in matrices:
-        out.print(cross_table(matrix, title=f"Cross-corpus accuracy ({matrix.model})"))
+    print_tables(out, [], matrices)

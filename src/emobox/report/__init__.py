@@ -11,7 +11,9 @@ from emobox.report.tables import (
     intra_json,
     intra_rows,
     intra_table,
+    print_tables,
 )
 
 __all__ = ["CrossMatrix", "IntraRow", "by_setting", "cross_json", "cross_matrices",
-           "cross_table", "describe_setting", "intra_json", "intra_rows", "intra_table"]
+           "cross_table", "describe_setting", "intra_json", "intra_rows", "intra_table",
+           "print_tables"]

@@ -79,10 +79,9 @@ def by_setting(rows: Sequence[IntraRow]) -> dict[str, list[IntraRow]]:
 
 
 def intra_table(rows: Sequence[IntraRow], title: str = "Intra-corpus") -> Table:
-    """One table of rows that share a setting (the caption says which); an average row per
-    model over its corpora."""
-    caption = describe_setting(rows[0].key) if rows else None
-    table = Table(title=title, caption=caption)
+    """One table of rows that share a setting (print `describe_setting` with it); an average
+    row per model over its corpora."""
+    table = Table(title=title)
     for col in ("model", "corpus", "folds", "UA", "WA", "macro-F1"):
         table.add_column(col, justify="right" if col == "folds" else "left")
     per_model: dict[str, list[IntraRow]] = defaultdict(list)
@@ -97,6 +96,18 @@ def intra_table(rows: Sequence[IntraRow], title: str = "Intra-corpus") -> Table:
             table.add_row(model, f"average ({len(model_rows)} corpora)", "",
                           *(f"{100 * v:.1f}" for v in means), style="bold")
     return table
+
+
+def print_tables(console: Any, rows: Sequence[IntraRow], matrices: Sequence[CrossMatrix],
+                 title: str = "Intra-corpus") -> None:
+    """Print each setting's intra-corpus table and each cross-corpus matrix, every one with
+    the line that says what it shows."""
+    for group in by_setting(rows).values():
+        console.print(intra_table(group, title))
+        console.print(f"[dim]{describe_setting(group[0].key)}[/]", soft_wrap=True)
+    for matrix in matrices:
+        console.print(cross_table(matrix, title=f"Cross-corpus accuracy ({matrix.model})"))
+        console.print(f"[dim]{describe_setting(matrix.key)}[/]", soft_wrap=True)
 
 
 def intra_json(rows: Sequence[IntraRow]) -> list[dict[str, Any]]:
@@ -137,10 +148,8 @@ def cross_table(matrix: CrossMatrix | dict[tuple[str, str], float],
                 title: str = "Cross-corpus accuracy") -> Table:
     cells = matrix.matrix if isinstance(matrix, CrossMatrix) else matrix
     corpora = sorted({c for pair in cells for c in pair})
-    caption = (f"average over {sum(i != j for i, j in cells)} off-diagonal pairs (EmoBox "
-               f"Eq. 1): {100 * cross_corpus_average(cells):.1f}")
-    if isinstance(matrix, CrossMatrix):
-        caption = f"{describe_setting(matrix.key)}\n{caption}"
+    caption = (f"Eq. 1 average over {sum(i != j for i, j in cells)} pairs: "
+               f"{100 * cross_corpus_average(cells):.1f}")
     table = Table(title=title, caption=caption)
     table.add_column("train ↓ / test →")
     for c in corpora:
