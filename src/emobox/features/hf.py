@@ -19,6 +19,7 @@ Input handling per family (see `emobox.features.registry`):
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +33,8 @@ from emobox.features.base import Extractor, parse_layers
 from emobox.features.batching import plan_batches
 from emobox.features.precision import choose_precision
 from emobox.features.registry import family_of_config, info, store_name
+
+log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 30.0
 CLAP_SECONDS = 10.0
@@ -92,6 +95,8 @@ class HFExtractor(Extractor):
         self.source = str(Path(source).resolve()) if Path(source).is_dir() else str(source)
         self.revision = revision or getattr(config, "_commit_hash", None)
         self.precision = choose_precision(precision, device)
+        log.info("%s: precision %s on %s (requested %s)", self.name, self.precision, device,
+                 precision)
         self.family = family
         self.device = parse_device(device)
         self.whisper_mode = whisper_mode

@@ -5,6 +5,7 @@ under its `RunKey`; every input of a whole grid is checked before anything is tr
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,8 @@ from emobox.runs.key import RunKey
 from emobox.runs.results import ResultsDB
 from emobox.train.trainer import RECIPE, TrainConfig, TrainedHead, train_head
 from emobox.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -89,6 +92,8 @@ def evaluate_and_store(db: ResultsDB | None, key: RunKey, trained: TrainedHead,
     metrics = evaluate([y for _, y in test], predicted, labels)
     info = {"best_epoch": trained.best_epoch, "valid_ua": trained.valid_ua,
             "labels": list(labels), **(info or {})}
+    log.info("%s %s→%s fold %s: UA %.3f WA %.3f (run %s)", key.protocol, key.train_corpus,
+             key.test_corpus, key.fold, metrics["ua"], metrics["wa"], key.id)
     if db is not None:
         db.add(key, metrics, info=info,
                predictions=[(k, y, p) for (k, y), p in zip(test, predicted)])

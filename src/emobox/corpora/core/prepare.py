@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,8 @@ from emobox.errors import AudioError, EmoboxError, LayoutError
 from emobox.manifest import Utterance, atomic_write_text, check_relative_path, write_manifest
 from emobox.progress import track
 from emobox.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -107,6 +110,10 @@ def prepare(
                           f"({_top_reason(skipped)})")
 
     report = build_report(corpus, raw, utterances, skipped)
+    log.info("%s: %d utterances kept, %d files skipped", corpus.name, len(utterances),
+             len(skipped))
+    for skip in skipped:
+        log.debug("%s: skipped %s: %s", corpus.name, skip.wav, skip.reason)
     if workspace is not None:
         from emobox.corpora.core.local import write_record
 
