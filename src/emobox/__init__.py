@@ -63,7 +63,8 @@ _EXPORTS = {
     "RunKey": "emobox.runs",
     "run_cross": "emobox.runs",
     "run_intra": "emobox.runs",
-    "TrainConfig": "emobox.train",
+    "Recipe": "emobox.train",
+    "get_recipe": "emobox.train",
     "Workspace": "emobox.workspace",
 }
 _SUBMODULES = ("metrics",)

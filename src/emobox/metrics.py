@@ -5,7 +5,9 @@
   ``balanced_accuracy_score``.
 - **WA** (weighted accuracy): plain accuracy.
 - **macro F1**: F1 averaged over the union of classes in `y_true` and `y_pred` (scikit-learn's
-  ``f1_score(average="macro")`` default).
+  ``f1_score(average="macro")`` default); **micro F1** equals accuracy for single-label data.
+- Per class: precision, recall, F1 and support over `labels` (0 where undefined, as
+  scikit-learn's ``zero_division=0``).
 
 >>> r = evaluate(["a", "a", "b", "b"], ["a", "b", "b", "b"], labels=["a", "b"])
 >>> round(r["ua"], 3), r["wa"], r["confusion"]
@@ -21,40 +23,114 @@ import numpy as np
 
 
 def evaluate(y_true: Sequence, y_pred: Sequence, labels: Sequence | None = None) -> dict[str, Any]:
-    """UA, WA, macro F1, per-class recall and the confusion matrix (rows = true, in `labels`
-    order; `labels` defaults to the sorted union of both sequences)."""
-    y_true = np.asarray(y_true)
-    y_pred = np.asarray(y_pred)
+    """UA, WA, macro and micro F1, per-class scores and the confusion matrix (rows = true, in
+    `labels` order; `labels` defaults to the sorted union of both sequences; labels seen but
+    not listed are appended)."""
+    labels, t, p = _encode(y_true, y_pred, labels)
+    confusion = _confusion(t, p, len(labels))
+    scores = _scores(confusion)
+    return {
+        "ua": scores["ua"],
+        "wa": scores["wa"],
+        "macro_f1": scores["macro_f1"],
+        "micro_f1": scores["wa"],
+        "n": int(len(t)),
+        "labels": [str(x) for x in labels],
+        "recall": {str(label): float(r) for label, r, n in
+                   zip(labels, scores["recall"], scores["support"]) if n},
+        "per_class": {str(label): {"precision": float(pr), "recall": float(r), "f1": float(f),
+                                   "support": int(n)}
+                      for label, pr, r, f, n in zip(labels, scores["precision"],
+                                                    scores["recall"], scores["f1"],
+                                                    scores["support"])},
+        "confusion": confusion.tolist(),
+    }
+
+
+def _encode(y_true: Sequence, y_pred: Sequence, labels: Sequence | None
+            ) -> tuple[list, np.ndarray, np.ndarray]:
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true has {len(y_true)} items, y_pred {len(y_pred)}")
     if len(y_true) == 0:
         raise ValueError("cannot evaluate an empty set")
     present = np.union1d(y_true, y_pred)
     labels = list(labels) if labels is not None else list(present)
-    extra = [x for x in present if x not in set(labels)]
-    labels = labels + sorted(extra)
+    known = set(labels)
+    labels = labels + sorted(x for x in present if x not in known)
     index = {label: i for i, label in enumerate(labels)}
-    confusion = np.zeros((len(labels), len(labels)), dtype=np.int64)
-    np.add.at(confusion, ([index[t] for t in y_true], [index[p] for p in y_pred]), 1)
+    return (labels, np.array([index[v] for v in y_true.tolist()]),
+            np.array([index[v] for v in y_pred.tolist()]))
 
+
+def _confusion(t: np.ndarray, p: np.ndarray, n: int) -> np.ndarray:
+    return np.bincount(t * n + p, minlength=n * n).reshape(n, n)
+
+
+def _scores(confusion: np.ndarray) -> dict[str, Any]:
     support = confusion.sum(axis=1)
     predicted = confusion.sum(axis=0)
     tp = np.diag(confusion)
-    true_classes = support > 0
-    recall = np.divide(tp, support, out=np.zeros(len(labels)), where=support > 0)
-    precision = np.divide(tp, predicted, out=np.zeros(len(labels)), where=predicted > 0)
+    c = len(confusion)
+    recall = np.divide(tp, support, out=np.zeros(c), where=support > 0)
+    precision = np.divide(tp, predicted, out=np.zeros(c), where=predicted > 0)
     denom = precision + recall
-    f1 = np.divide(2 * precision * recall, denom, out=np.zeros(len(labels)), where=denom > 0)
-    in_union = (support + predicted) > 0
-    return {
-        "ua": float(recall[true_classes].mean()),
-        "wa": float(tp.sum() / len(y_true)),
-        "macro_f1": float(f1[in_union].mean()),
-        "n": int(len(y_true)),
-        "labels": [str(x) for x in labels],
-        "recall": {str(label): float(r) for label, r, s in zip(labels, recall, support) if s},
-        "confusion": confusion.tolist(),
-    }
+    f1 = np.divide(2 * precision * recall, denom, out=np.zeros(c), where=denom > 0)
+    return {"ua": float(recall[support > 0].mean()), "wa": float(tp.sum() / support.sum()),
+            "macro_f1": float(f1[(support + predicted) > 0].mean()), "recall": recall,
+            "precision": precision, "f1": f1, "support": support}
+
+
+def bootstrap_ci(y_true: Sequence, y_pred: Sequence, labels: Sequence | None = None, *,
+                 metric: str = "ua", n: int = 1000, seed: int = 0,
+                 speakers: Sequence | None = None, level: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap interval of `metric` (default 95 %): utterances resampled with
+    replacement, or whole speakers when `speakers` is given (speaker-level bootstrap)."""
+    labels, t, p = _encode(y_true, y_pred, labels)
+    metric = {"micro_f1": "wa"}.get(metric, metric)
+    rng = np.random.default_rng(seed)
+    if speakers is not None:
+        speakers = np.asarray(speakers)
+        groups = [np.flatnonzero(speakers == s) for s in np.unique(speakers)]
+    values = []
+    for _ in range(n):
+        if speakers is None:
+            idx = rng.integers(0, len(t), len(t))
+        else:
+            idx = np.concatenate([groups[i] for i in rng.integers(0, len(groups), len(groups))])
+        values.append(_scores(_confusion(t[idx], p[idx], len(labels)))[metric])
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(values, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def weighted_score(id_mean: float, id_std: float, ood_mean: float, ood_std: float,
+                   lam: float = 1.0) -> float:
+    """SER Evals Table 3: (ID mean + OOD mean)/2 − λ·(ID std + OOD std)/2."""
+    return (id_mean + ood_mean) / 2 - lam * (id_std + ood_std) / 2
+
+
+def ood_summary(matrix: dict[tuple[str, str], float], eligible: set[tuple[str, str]] | None
+                = None, lam: float = 1.0) -> dict[str, Any]:
+    """SER Evals' reductions of a train × test matrix: in-domain (diagonal) mean and std,
+    out-of-domain mean and std over the eligible off-diagonal cells (default: all present),
+    row means (OOD given the training set), column means (a dataset when unseen), and the
+    weighted score. Standard deviations are population ones (numpy's default)."""
+    diag = [v for (i, j), v in matrix.items() if i == j]
+    off = {(i, j): v for (i, j), v in matrix.items() if i != j
+           and (eligible is None or (i, j) in eligible)}
+    rows: dict[str, list[float]] = {}
+    cols: dict[str, list[float]] = {}
+    for (i, j), v in off.items():
+        rows.setdefault(i, []).append(v)
+        cols.setdefault(j, []).append(v)
+    id_mean, id_std = mean_std(diag) if diag else (float("nan"), float("nan"))
+    ood_mean, ood_std = mean_std(list(off.values())) if off else (float("nan"), float("nan"))
+    return {"id_mean": id_mean, "id_std": id_std, "ood_mean": ood_mean, "ood_std": ood_std,
+            "rows": {k: float(np.mean(v)) for k, v in sorted(rows.items())},
+            "columns": {k: float(np.mean(v)) for k, v in sorted(cols.items())},
+            "weighted": weighted_score(id_mean, id_std, ood_mean, ood_std, lam),
+            "n_id": len(diag), "n_ood": len(off)}
 
 
 def mean_std(values: Sequence[float]) -> tuple[float, float]:

@@ -52,7 +52,7 @@ def test_demo_writes_every_stage(demo_ws):
                                                           fold.train + fold.valid}
             assert sorted(fold.train + fold.valid + fold.test) == sorted(speaker)
     with ResultsDB(ws.results) as db:
-        runs = db.runs()
+        runs = [r for r in db.runs() if r.key.protocol in ("intra", "cross")]
         assert sorted({(r.key.protocol, r.key.train_corpus, r.key.test_corpus)
                        for r in runs}) == [
             ("cross", "demo-de", "demo-en"), ("cross", "demo-en", "demo-de"),

@@ -64,7 +64,7 @@ def test_balanced_counts_speaker_selection_and_seed():
 
 
 def test_pseudo_label_agreement_with_a_trained_head(tmp_path):
-    from emobox.train.trainer import TrainConfig, train_head
+    from emobox.train import get_recipe, train_head
 
     utts = corpus("savee", ["DC", "JE", "JK", "KL"], per=8)
     rng = np.random.default_rng(0)
@@ -74,7 +74,7 @@ def test_pseudo_label_agreement_with_a_trained_head(tmp_path):
             w.add(u.key, (centres[u.label] + rng.normal(size=(1, 4, 8)) * 0.3))
     store = FeatureStore.open(tmp_path / "store")
     trained = train_head(store, [(u.key, u.label) for u in utts], [],
-                         TrainConfig(epochs=30, warmup_epochs=1, lr=1e-2))
+                         get_recipe("emobox", epochs=30, warmup_epochs=1, lr=1e-2, grid=()))
     labeler = ModelLabeler(trained, store)
     chosen = balanced_test_set(utts, per_cell=4, labeler=labeler, seed=0)
     assert chosen.agreement["checked"] == 4 * 4 * 8 and chosen.agreement["agreed"] > 100

@@ -18,7 +18,7 @@ from emobox.manifest import Utterance, write_manifest
 from emobox.partition import partition
 from emobox.report import intra_rows
 from emobox.runs import ResultsDB, RunKey, run_cross, run_intra
-from emobox.train import TrainConfig
+from emobox.train import get_recipe
 from emobox.workspace import Workspace
 
 runner = CliRunner()
@@ -53,14 +53,19 @@ def ws(tmp_path):
     return ws
 
 
+def small(**fields):
+    """The emobox recipe, short and without a grid (one configuration)."""
+    return get_recipe("emobox", epochs=3, grid=(), **fields)
+
+
 def test_two_schemes_two_configs_are_four_results(ws):
-    configs = [TrainConfig(epochs=3, hidden=8), TrainConfig(epochs=3, hidden=16)]
+    recipes = [small(hidden=8), small(hidden=16)]
     with ResultsDB(ws.results) as db:
         for scheme in ("emobox", "paper"):
-            for config in configs:
-                run_intra(ws, "savee", "toy", scheme=scheme, config=config, db=db,
+            for recipe in recipes:
+                run_intra(ws, "savee", "toy", scheme=scheme, recipe=recipe, db=db,
                           show_progress=False)
-        records = db.runs()
+        records = db.runs(protocol="intra")
     assert len(records) == 16 and len({r.key.id for r in records}) == 16
     rows = intra_rows(records)
     assert sorted((r.key.scheme, r.key.hparams["hidden"], r.folds) for r in rows) == [
@@ -74,13 +79,13 @@ def test_two_schemes_two_configs_are_four_results(ws):
 
 
 def test_rerun_of_the_same_identity_replaces_only_itself(ws):
-    config = TrainConfig(epochs=2, hidden=8)
+    recipe = small(hidden=8)
     with ResultsDB(ws.results) as db:
-        first = run_intra(ws, "savee", "toy", scheme="paper", config=config, db=db,
+        first = run_intra(ws, "savee", "toy", scheme="paper", recipe=recipe, db=db,
                           show_progress=False)
-        run_intra(ws, "savee", "toy", scheme="paper", config=config, db=db,
+        run_intra(ws, "savee", "toy", scheme="paper", recipe=recipe, db=db,
                   show_progress=False)
-        assert len(db.runs()) == 4 and all(db.has(r.key) for r in first)
+        assert len(db.runs(protocol="intra")) == 4 and all(db.has(r.key) for r in first)
 
 
 def test_key_identity_covers_every_setting():
@@ -106,7 +111,7 @@ def test_bad_labels_and_epochs_refused_before_training(ws):
     with pytest.raises(EmoboxError, match="label 'Bogus' is not in savee, ravdess"):
         run_cross(ws, ["savee", "ravdess"], "toy", labels=["Angry", "Bogus"])
     with pytest.raises(EmoboxError, match="epochs must be at least 1, not 0"):
-        TrainConfig(epochs=0)
+        get_recipe("emobox", epochs=0)
     result = runner.invoke(app, ["run", "intra", "savee", "--epochs", "0", "-m", "toy",
                                  "-w", str(ws.root)])
     assert result.exit_code == 2 and not ws.results.exists()
@@ -125,11 +130,11 @@ def test_missing_test_features_are_an_error_or_a_counted_exclusion(tmp_path):
     utts = fake_corpus(ws, "savee", ["DC", "JE", "JK", "KL"],
                        skip_features=frozenset({"savee-JE-Sad0"}))
     partition(utts, "emobox", corpus="savee").save(ws.splits("savee", "emobox"))
-    config = TrainConfig(epochs=2, hidden=8)
+    recipe = small(hidden=8)
     with pytest.raises(EmoboxError, match=r"savee fold 1: 1 test utterance\(s\) have no "
                                           r"features .*'savee-JE-Sad0'.*--allow-missing"):
-        run_intra(ws, "savee", "toy", scheme="emobox", config=config, show_progress=False)
-    results = run_intra(ws, "savee", "toy", scheme="emobox", config=config,
+        run_intra(ws, "savee", "toy", scheme="emobox", recipe=recipe, show_progress=False)
+    results = run_intra(ws, "savee", "toy", scheme="emobox", recipe=recipe,
                         allow_missing=True, show_progress=False)
     assert [r.info["excluded_test"] for r in results] == [1, 0, 0, 0]
     assert results[0].metrics["n"] == 23
@@ -140,11 +145,10 @@ def test_report_filters_and_averages_per_model(ws):
     fake_corpus(ws, "savee", ["DC", "JE", "JK", "KL"], model="toy2")
     utts = fake_corpus(ws, "jlcorpus", ["female1", "female2", "male1", "male2"])
     partition(utts, "paper", corpus="jlcorpus").save(ws.splits("jlcorpus", "paper"))
-    config = TrainConfig(epochs=2, hidden=8)
     with ResultsDB(ws.results) as db:
         for model in ("toy", "toy2"):
             for corpus in ("savee", "jlcorpus"):
-                run_intra(ws, corpus, model, scheme="paper", config=config, db=db,
+                run_intra(ws, corpus, model, scheme="paper", recipe=small(hidden=8), db=db,
                           show_progress=False)
     text = runner.invoke(app, ["report", "-w", str(ws.root)], terminal_width=200).output
     assert text.count("average (2 corpora)") == 2  # one per model, never across models

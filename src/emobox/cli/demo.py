@@ -13,12 +13,15 @@ from emobox.cli.options import (
     DEFAULT_MODEL,
     DeviceOption,
     EpochsOption,
+    GridOption,
     JsonOption,
     LayersOption,
     ModelOption,
+    RecipeOption,
     SeedOption,
     WorkspaceOption,
     print_json,
+    recipe_of,
     workspace_of,
 )
 
@@ -34,7 +37,9 @@ def demo_command(
                                           "male.", min=2, max=6)] = 4,
     sentences: Annotated[int, typer.Option(help="Sentences per speaker and emotion.", min=1,
                                            max=12)] = 10,
-    epochs: EpochsOption = 100,
+    recipe: RecipeOption = "emobox",
+    grid: GridOption = None,
+    epochs: EpochsOption = None,
     seed: SeedOption = 0,
     device: DeviceOption = "cpu",
     json_output: JsonOption = False,
@@ -44,14 +49,13 @@ def demo_command(
     from emobox.demo import DemoSpec
     from emobox.demo.pipeline import run_demo
     from emobox.report import cross_json, intra_json, print_tables
-    from emobox.train import TrainConfig
 
     ws = workspace_of(workspace)
     start = time.perf_counter()
     spec = DemoSpec(tuple(x.strip() for x in languages.split(",") if x.strip()), speakers,
                     sentences, seed)
     result = run_demo(ws, spec=spec, model=model, layers=layers,
-                      config=TrainConfig(epochs=epochs, seed=seed), device=device,
+                      recipe=recipe_of(recipe, grid, None, epochs), seed=seed, device=device,
                       show_progress=not json_output)
     elapsed = time.perf_counter() - start
     if json_output:

@@ -35,9 +35,20 @@ LayersOption = Annotated[str, typer.Option(help="Layers to store: all, last, or 
                                            "comma-separated indices.")]
 PrecisionOption = Annotated[str, typer.Option(
     help="auto (bf16 where the CPU has native bf16 or on CUDA, else fp32), fp32, bf16, fp16.")]
-EpochsOption = Annotated[int, typer.Option(help="Training epochs.", min=1)]
-LrOption = Annotated[float, typer.Option(help="Peak learning rate.")]
-HiddenOption = Annotated[int, typer.Option(help="Hidden size of the head.", min=1)]
+EpochsOption = Annotated[int | None, typer.Option(
+    help="Training epochs (default: the recipe's, 100).", min=1, show_default=False)]
+RecipeOption = Annotated[str, typer.Option(
+    help="Training recipe: emobox (EmoBox §3.1 and its released recipe, with the lr × hidden "
+    "grid) or serval (SER Evals).")]
+GridOption = Annotated[str | None, typer.Option(
+    help='Grid to sweep instead of the recipe\'s, e.g. "lr=1e-3,1e-4 hidden=128,256".',
+    show_default=False)]
+SetOption = Annotated[list[str] | None, typer.Option(
+    "--set", help="Override a recipe field, e.g. --set norm=frame --set head=linear.",
+    metavar="FIELD=VALUE", show_default=False)]
+NoValidOption = Annotated[bool, typer.Option(
+    "--no-valid", help="Train on train + valid and keep the last epoch (marked in the "
+    "results).")]
 LayerOption = Annotated[int | None, typer.Option(help="Layer to train on (default: the last "
                                                  "stored).", show_default=False)]
 AllowMissingOption = Annotated[bool, typer.Option(
@@ -47,6 +58,19 @@ AllowMissingOption = Annotated[bool, typer.Option(
 #: One default per setting, read by every command (and the demo).
 DEFAULT_MODEL = "egemaps"
 DEFAULT_LAYERS = "all"
+
+
+def recipe_of(name: str, grid: str | None, settings: list[str] | None,
+              epochs: int | None = None):
+    """The recipe a command runs: a built-in one with its grid and fields overridden."""
+    from emobox.train import get_recipe, parse_grid, parse_settings
+
+    overrides = parse_settings(settings or [])
+    if grid is not None:
+        overrides["grid"] = parse_grid(grid)
+    if epochs is not None:
+        overrides["epochs"] = epochs
+    return get_recipe(name, **overrides)
 
 
 def workspace_of(path: Path | None) -> Workspace:

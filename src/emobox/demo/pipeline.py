@@ -18,7 +18,7 @@ from emobox.partition import default_scheme, partition
 from emobox.progress import console
 from emobox.report import CrossMatrix, IntraRow, cross_matrices, intra_rows
 from emobox.runs import ResultsDB, run_cross, run_intra
-from emobox.train import TrainConfig
+from emobox.train import EMOBOX, Recipe
 from emobox.workspace import Workspace
 
 
@@ -38,7 +38,8 @@ def run_demo(
     spec: DemoSpec = DemoSpec(),
     model: str = "egemaps",
     layers: str = "all",
-    config: TrainConfig = TrainConfig(),
+    recipe: Recipe = EMOBOX,
+    seed: int = 0,
     device: str = "cpu",
     show_progress: bool = True,
 ) -> DemoResult:
@@ -61,8 +62,9 @@ def run_demo(
     with ResultsDB(workspace.results) as db:
         results = [r for name in corpora
                    for r in run_intra(workspace, name, store, scheme=default_scheme(name),
-                                      config=config, db=db, show_progress=show_progress)]
-        results += run_cross(workspace, corpora, store, config=config, db=db,
+                                      recipe=recipe, seed=seed, db=db,
+                                      show_progress=show_progress)]
+        results += run_cross(workspace, corpora, store, recipe=recipe, seed=seed, db=db,
                              show_progress=show_progress)
         ids = {r.key.id for r in results}
         records = [r for r in db.runs() if r.key.id in ids]

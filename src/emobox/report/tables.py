@@ -32,13 +32,27 @@ def setting_of(key: RunKey) -> str:
     return json.dumps({k: data[k] for k in SETTING}, sort_keys=True)
 
 
+def describe_hparams(recipe: str, hparams: dict[str, Any]) -> str:
+    """The grid and the fields that differ from the named recipe's defaults."""
+    from emobox.train.recipe import RECIPES
+
+    base = RECIPES.get(recipe.rsplit("-v", 1)[0])
+    defaults = base.hparams(with_grid=False) if base else {}
+    grid = hparams.get("grid") or {}
+    parts = [f"{k}∈{{{', '.join(f'{v:g}' if isinstance(v, float) else str(v) for v in vs)}}}"
+             for k, vs in grid.items()]
+    parts += [f"{k}={v}" for k, v in sorted(hparams.items())
+              if k != "grid" and k not in grid and defaults.get(k, object()) != v]
+    return ", ".join(parts) or "defaults"
+
+
 def describe_setting(key: RunKey) -> str:
     """What a table shows, in words."""
-    hp = ", ".join(f"{k}={v}" for k, v in sorted(key.hparams.items()) if k != "labels")
     scheme = key.scheme_params.get("test_split") if key.protocol == "cross" else key.scheme
     what = "test split" if key.protocol == "cross" else "scheme"
-    return (f"{what} {scheme} · labels {key.label_space} · recipe {key.recipe} ({hp}) · "
-            f"prior {key.prior} · seed {key.seed}")
+    return (f"{what} {scheme} · labels {key.label_space} · recipe {key.recipe} "
+            f"({describe_hparams(key.recipe, dict(key.hparams))}) · prior {key.prior} · "
+            f"seed {key.seed}")
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Benchmark protocols: intra-corpus (folds of one corpus) and cross-corpus (train on one,
-test on another), on stored features. Every run goes through one path, `evaluate_and_store`,
-under its `RunKey`; every input of a whole grid is checked before anything is trained.
+test on another), on stored features, with a recipe's whole grid trained per fold. Every run
+goes through one path, `evaluate_and_store`, under its `RunKey`; every input of a grid is
+checked before anything is trained; test data is read only after the model is selected.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from emobox.partition import Splits, official_validation, validation_split
 from emobox.progress import track
 from emobox.runs.key import RunKey
 from emobox.runs.results import ResultsDB
-from emobox.train.trainer import RECIPE, TrainConfig, TrainedHead, train_head
+from emobox.train.recipe import EMOBOX, Recipe
+from emobox.train.sweep import TrainedModel, train_sweep
 from emobox.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,15 @@ def resolve_layer(store: FeatureStore, layer: int | None) -> int:
     return layer
 
 
+def effective_recipe(recipe: Recipe, store: FeatureStore) -> Recipe:
+    """The recipe as it runs on this store: handcrafted features (whose store says
+    ``norm: standard``) are standardised per dimension instead of layer-normalised, since
+    their dimensions are unrelated quantities."""
+    if store.meta.get("norm") == "standard" and recipe.norm in ("utterance", "frame"):
+        return recipe.with_(norm="standard")
+    return recipe
+
+
 def labelled(utts: Sequence[Utterance], keys: Sequence[str], store: FeatureStore, *,
              part: str, where: str, allow_missing: bool = False,
              allowed: set[str] | None = None) -> tuple[list[tuple[str, str]], int]:
@@ -83,21 +94,52 @@ def labelled(utts: Sequence[Utterance], keys: Sequence[str], store: FeatureStore
     return [p for p in pairs if p[0] in store], len(missing)
 
 
-def evaluate_and_store(db: ResultsDB | None, key: RunKey, trained: TrainedHead,
+def evaluate_and_store(db: ResultsDB | None, key: RunKey, trained: TrainedModel,
                        store: FeatureStore, test: Sequence[tuple[str, str]],
                        labels: Sequence[str], info: dict[str, Any] | None = None) -> RunResult:
-    """Predict `test` with `trained`, score it, and store the run under `key`: the one path
-    every protocol takes."""
-    predicted, _ = trained.predict(store, [k for k, _ in test])
+    """Predict `test` with the selected model, score it, and store the run under `key` with
+    its per-utterance predictions and probabilities and every configuration's validation
+    curve (each also under its own identity): the one path every protocol takes."""
+    predicted, probs = trained.predict(store, [k for k, _ in test])
     metrics = evaluate([y for _, y in test], predicted, labels)
-    info = {"best_epoch": trained.best_epoch, "valid_ua": trained.valid_ua,
-            "labels": list(labels), **(info or {})}
+    info = {"chosen": trained.config, "best_epoch": trained.epoch,
+            "valid_ua": trained.valid_ua, "no_valid": trained.no_valid, "labels": list(labels),
+            "curves": [c.to_dict() for c in trained.curves], **(info or {})}
     log.info("%s %s→%s fold %s: UA %.3f WA %.3f (run %s)", key.protocol, key.train_corpus,
              key.test_corpus, key.fold, metrics["ua"], metrics["wa"], key.id)
     if db is not None:
-        db.add(key, metrics, info=info,
-               predictions=[(k, y, p) for (k, y), p in zip(test, predicted)])
+        with db.transaction():
+            db.add(key, metrics, info=info,
+                   predictions=[(k, y, p, row.tolist())
+                                for (k, y), p, row in zip(test, predicted, probs)])
+            for curve in trained.curves:  # each configuration under its own identity
+                config_key = key.with_(protocol=f"{key.protocol}-config",
+                                       hparams={**curve.config, "grid": None})
+                db.add(config_key, {"valid_ua": max(curve.valid_ua, default=float("nan")),
+                                    "best_epoch": curve.best_epoch},
+                       info={"curve": curve.to_dict(), "selected": curve.config ==
+                             trained.config, "selected_run": key.id})
     return RunResult(key, metrics, info)
+
+
+def split_validation(utts: Sequence[Utterance], train: Sequence[tuple[str, str]],
+                     valid: Sequence[tuple[str, str]], recipe: Recipe, *, seed: int,
+                     speaker_disjoint: bool, no_valid: bool
+                     ) -> tuple[list[tuple[str, str]], list[tuple[str, str]], str | None]:
+    """The fold's validation set, never missing silently: with `no_valid` none (the last epoch
+    is kept, and the run says so); an empty one (e.g. folds imported from EmoBox's files) gets
+    `recipe.valid_fraction` of train, speaker-disjoint where possible. Returns train, valid and
+    a note."""
+    if no_valid:
+        return list(train) + list(valid), [], "no validation (--no-valid): last epoch kept"
+    if valid or not recipe.valid_fraction:
+        return list(train), list(valid), None
+    by_key = {u.key: u for u in utts}
+    kept, held = validation_split([by_key[k] for k, _ in train], recipe.valid_fraction,
+                                  seed=seed, speaker_disjoint=speaker_disjoint)
+    held_set = set(held)
+    return ([p for p in train if p[0] not in held_set], [p for p in train if p[0] in held_set],
+            f"validation carved from train ({recipe.valid_fraction:.0%}, the fold had none)")
 
 
 @dataclass
@@ -109,17 +151,21 @@ class IntraPlan:
     splits: Splits
     store: FeatureStore
     layer: int
+    recipe: Recipe
 
 
 def plan_intra(workspace: Workspace, corpora: Sequence[str], model: str, *, scheme: str,
-               config: TrainConfig) -> list[IntraPlan]:
+               recipe: Recipe = EMOBOX, layer: int | None = None) -> list[IntraPlan]:
     """Load and check every corpus's manifest, splits and features before training anything."""
     plans = []
     for corpus in corpora:
         utts = read_manifest(workspace.manifest(corpus))
+        if recipe.label_space != "native":
+            utts = apply_label_space(utts, recipe.label_space)[0]
         splits = Splits.load(workspace.splits(corpus, scheme))
         store = open_store(workspace, model, corpus)
-        plans.append(IntraPlan(corpus, utts, splits, store, resolve_layer(store, config.layer)))
+        plans.append(IntraPlan(corpus, utts, splits, store, resolve_layer(store, layer),
+                               effective_recipe(recipe, store)))
     return plans
 
 
@@ -129,36 +175,51 @@ def run_intra(
     model: str,
     *,
     scheme: str,
-    config: TrainConfig = TrainConfig(),
+    recipe: Recipe = EMOBOX,
+    layer: int | None = None,
+    seed: int = 0,
+    folds: Sequence[str] | None = None,
     db: ResultsDB | None = None,
     allow_missing: bool = False,
+    no_valid: bool = False,
     show_progress: bool = True,
 ) -> list[RunResult]:
-    """Train and test every fold of `scheme` on `corpus`; returns per-fold results."""
+    """Train the recipe's grid on every fold of `scheme` (or the `folds` named), select on
+    validation, then test; returns per-fold results."""
     plan = corpus if isinstance(corpus, IntraPlan) else plan_intra(
-        workspace, [corpus], model, scheme=scheme, config=config)[0]
+        workspace, [corpus], model, scheme=scheme, recipe=recipe, layer=layer)[0]
     labels = sorted({u.label for u in plan.utts})
-    config = TrainConfig(**{**config.to_dict(), "layer": plan.layer})
+    chosen = list(plan.splits.folds.items())
+    if folds is not None:
+        unknown = [f for f in folds if f not in plan.splits.folds]
+        if unknown:
+            raise EmoboxError(f"{plan.corpus}: no fold {unknown[0]!r} in scheme "
+                              f"{plan.splits.scheme} (folds: {', '.join(plan.splits.folds)})")
+        chosen = [(f, plan.splits.folds[f]) for f in folds]
     results = []
-    folds = list(plan.splits.folds.items())
-    for name, fold in track(folds, f"train {plan.corpus}") if show_progress else folds:
+    for name, fold in track(chosen, f"train {plan.corpus}") if show_progress else chosen:
         where = f"{plan.corpus} fold {name}"
         parts = {part: labelled(plan.utts, keys, plan.store, part=part, where=where,
                                 allow_missing=allow_missing)
                  for part, keys in fold.to_dict().items()}
-        test, n_missing = parts["test"]
-        if not test:
+        if not parts["test"][0]:
             raise EmoboxError(f"{where}: the test split is empty")
-        trained = train_head(plan.store, parts["train"][0], parts["valid"][0], config,
-                             labels=labels)
+        train, valid, note = split_validation(
+            plan.utts, parts["train"][0], parts["valid"][0], plan.recipe, seed=seed,
+            speaker_disjoint=plan.splits.speaker_independent, no_valid=no_valid)
+        trained = train_sweep(plan.store, train, valid, plan.recipe, labels=labels,
+                              layer=plan.layer, seed=seed)
         key = RunKey(protocol="intra", train_corpus=plan.corpus, test_corpus=plan.corpus,
                      model=model, features=plan.store.identity(), layer=plan.layer,
-                     recipe=RECIPE, hparams=config.hparams(), scheme=plan.splits.scheme,
-                     scheme_params=plan.splits.params, label_space="native", prior="none",
-                     fold=name, seed=config.seed)
-        info = {"excluded_test": n_missing, "excluded_train": parts["train"][1]
-                + parts["valid"][1], "notes": plan.splits.notes}
-        results.append(evaluate_and_store(db, key, trained, plan.store, test, labels, info))
+                     recipe=plan.recipe.id, hparams=plan.recipe.hparams(),
+                     scheme=plan.splits.scheme, scheme_params=plan.splits.params,
+                     label_space=plan.recipe.label_space, prior="none",
+                     fold=name, seed=seed)
+        info = {"excluded_test": parts["test"][1],
+                "excluded_train": parts["train"][1] + parts["valid"][1],
+                "notes": [*plan.splits.notes, *([note] if note else [])]}
+        results.append(evaluate_and_store(db, key, trained, plan.store, parts["test"][0],
+                                          labels, info))
     return results
 
 
@@ -190,14 +251,16 @@ def run_cross(
     labels: Sequence[str] | None = None,
     space: str | None = None,
     test_split: str | None = None,
-    config: TrainConfig = TrainConfig(),
-    valid_fraction: float = 0.2,
+    recipe: Recipe = EMOBOX,
+    layer: int | None = None,
+    seed: int = 0,
     db: ResultsDB | None = None,
     allow_missing: bool = False,
     show_progress: bool = True,
 ) -> list[RunResult]:
-    """For every ordered pair (i, j), i ≠ j: train on corpus i (minus a speaker-disjoint
-    validation split, and minus its own test set when one is given) and test on corpus j.
+    """For every ordered pair (i, j), i ≠ j: train on corpus i (minus its validation split —
+    its official one where it has one — and minus its own test set when one is given) and test
+    on corpus j.
 
     `space` relabels every corpus into a label space first (e.g. ``shared4``, EmoBox's
     cross-corpus space); `labels` defaults to the labels every corpus has. `test_split` names
@@ -206,6 +269,7 @@ def run_cross(
     if len(corpora) < 2:
         raise EmoboxError("cross-corpus needs at least two corpora")
     manifests = {c: read_manifest(workspace.manifest(c)) for c in corpora}
+    space = space or (recipe.label_space if recipe.label_space != "native" else None)
     if space is not None:
         manifests = {c: apply_label_space(m, space)[0] for c, m in manifests.items()}
     labels = cross_labels(manifests, labels)
@@ -214,11 +278,11 @@ def run_cross(
                  for k in f.test] if test_split else [u.key for u in manifests[c]]
              for c in corpora}
     stores = {c: open_store(workspace, model, c) for c in corpora}
-    layers = {c: resolve_layer(stores[c], config.layer) for c in corpora}
+    layers = {c: resolve_layer(stores[c], layer) for c in corpora}
     if len(set(layers.values())) > 1:
         raise EmoboxError(f"the stores hold different last layers ({layers}); pass --layer")
     layer = next(iter(layers.values()))
-    config = TrainConfig(**{**config.to_dict(), "layer": layer})
+    recipes = {c: effective_recipe(recipe, stores[c]) for c in corpora}
     test_sets = {}
     for c in corpora:  # check every test set before training anything
         test_sets[c] = labelled(manifests[c], tests[c], stores[c], part="test",
@@ -227,7 +291,7 @@ def run_cross(
         if not test_sets[c][0]:
             raise EmoboxError(f"{c}: no test utterance in the labels {', '.join(labels)}")
     scheme_params = {"test_split": test_split or "whole corpus",
-                     "valid_fraction": valid_fraction, "labels": labels}
+                     "valid_fraction": recipe.valid_fraction, "labels": labels}
     results = []
     for source in track(corpora, "cross-corpus") if show_progress else corpora:
         held_out = set(tests[source]) if test_split else set()
@@ -237,7 +301,7 @@ def run_cross(
             train_keys = [u.key for u in utts if u.key not in official]
             valid_keys = [u.key for u in utts if u.key in official]
         else:
-            train_keys, valid_keys = validation_split(utts, valid_fraction, seed=config.seed,
+            train_keys, valid_keys = validation_split(utts, recipe.valid_fraction, seed=seed,
                                                       speaker_disjoint=True)
         where = f"{source} (cross-corpus training)"
         train, n_train = labelled(utts, train_keys, stores[source], part="train", where=where,
@@ -247,16 +311,17 @@ def run_cross(
         missing = sorted(allowed - {y for _, y in train})
         if missing:
             raise EmoboxError(f"{source}: no training utterance of {', '.join(missing)}")
-        trained = train_head(stores[source], train, valid, config, labels=labels)
+        trained = train_sweep(stores[source], train, valid, recipes[source], labels=labels,
+                              layer=layer, seed=seed)
         for target in corpora:
             if target == source:
                 continue
             test, n_missing = test_sets[target]
             key = RunKey(protocol="cross", train_corpus=source, test_corpus=target,
                          model=model, features=stores[target].identity(), layer=layer,
-                         recipe=RECIPE, hparams=config.hparams(), scheme="cross",
-                         scheme_params=scheme_params, label_space=space or "native",
-                         prior="none", fold="all", seed=config.seed)
+                         recipe=recipes[source].id, hparams=recipes[source].hparams(),
+                         scheme="cross", scheme_params=scheme_params,
+                         label_space=space or "native", prior="none", fold="all", seed=seed)
             info = {"excluded_test": n_missing, "excluded_train": n_train + n_valid}
             results.append(evaluate_and_store(db, key, trained, stores[target], test, labels,
                                               info))

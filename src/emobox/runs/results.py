@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 from emobox.errors import EmoboxError
 from emobox.runs.key import RunKey, canonical
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
@@ -44,7 +45,8 @@ CREATE TABLE IF NOT EXISTS predictions (
     run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
     key TEXT NOT NULL,
     label TEXT NOT NULL,
-    predicted TEXT NOT NULL
+    predicted TEXT NOT NULL,
+    probs TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_lookup ON runs(protocol, model, train_corpus, test_corpus);
 CREATE INDEX IF NOT EXISTS predictions_run ON predictions(run);
@@ -78,13 +80,15 @@ class ResultsDB:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._in_transaction = False
         try:
             self._conn = sqlite3.connect(self.path, timeout=30.0)
             self._conn.execute("PRAGMA foreign_keys = ON")
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._check_schema()
+            self._migrate()
             self._conn.executescript(SCHEMA)
-            self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)",
+            self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)",
                                (str(SCHEMA_VERSION),))
             self._conn.commit()
         except sqlite3.DatabaseError as exc:
@@ -103,6 +107,28 @@ class ResultsDB:
                 raise EmoboxError(f"{self.path} has schema {row[0]}, newer than this emobox "
                                   f"understands ({SCHEMA_VERSION}); upgrade emobox")
 
+    def _migrate(self) -> None:
+        """Schema 2 → 3: predictions gain their class probabilities (NULL for old rows)."""
+        row = self._conn.execute("SELECT name FROM sqlite_master WHERE name='meta'").fetchone()
+        if row is None:
+            return
+        version = self._conn.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
+        if version and int(version[0]) == 2:
+            self._conn.execute("ALTER TABLE predictions ADD COLUMN probs TEXT")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group several `add` calls into one transaction (all or nothing)."""
+        if self._in_transaction:
+            yield
+            return
+        self._in_transaction = True
+        try:
+            with self._conn:
+                yield
+        finally:
+            self._in_transaction = False
+
     def __enter__(self) -> ResultsDB:
         return self
 
@@ -110,12 +136,12 @@ class ResultsDB:
         self.close()
 
     def add(self, key: RunKey, metrics: dict[str, Any], *, info: dict[str, Any] | None = None,
-            predictions: Sequence[tuple[str, str, str]] = ()) -> int:
-        """Store a run and its predictions [(key, label, predicted)] in one transaction;
-        replaces only an earlier run with the same identity. Returns the row id."""
+            predictions: Sequence[tuple] = ()) -> int:
+        """Store a run and its predictions [(key, label, predicted[, probabilities])] in one
+        transaction; replaces only an earlier run with the same identity. Returns the row id."""
         from emobox import __version__
 
-        with self._conn:
+        with self.transaction():
             self._conn.execute("DELETE FROM runs WHERE run_id=?", (key.id,))
             cur = self._conn.execute(
                 "INSERT INTO runs (run_id, run_key, protocol, model, train_corpus, test_corpus,"
@@ -126,8 +152,10 @@ class ResultsDB:
                  json.dumps(metrics), json.dumps(info or {}), __version__, time.time()))
             row = int(cur.lastrowid)
             self._conn.executemany(
-                "INSERT INTO predictions (run, key, label, predicted) VALUES (?, ?, ?, ?)",
-                [(row, k, y, p) for k, y, p in predictions])
+                "INSERT INTO predictions (run, key, label, predicted, probs) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(row, p[0], p[1], p[2], json.dumps(p[3]) if len(p) > 3 else None)
+                 for p in predictions])
         return row
 
     def has(self, key: RunKey) -> bool:
@@ -151,9 +179,15 @@ class ResultsDB:
         return [r[0] for r in self._conn.execute("SELECT DISTINCT model FROM runs ORDER BY 1")]
 
     def predictions(self, run: int) -> list[tuple[str, str, str]]:
+        """(key, label, predicted) of a run, in stored order."""
         return self._conn.execute(
             "SELECT key, label, predicted FROM predictions WHERE run=? ORDER BY rowid",
             (run,)).fetchall()
+
+    def probabilities(self, run: int) -> list[list[float] | None]:
+        """The class probabilities of a run's predictions (order of `predictions`)."""
+        return [None if r[0] is None else json.loads(r[0]) for r in self._conn.execute(
+            "SELECT probs FROM predictions WHERE run=? ORDER BY rowid", (run,))]
 
     def close(self) -> None:
         self._conn.close()

@@ -1,8 +1,42 @@
-"""Downstream heads and their training on frozen features."""
+"""Downstream heads and their training on frozen features: recipes (named, versioned sets of
+choices), stacked heads, the concurrent grid sweep with selection on validation, and logit
+adjustment."""
 
-from emobox.train.data import FeatureNorm, pad_batch
-from emobox.train.head import HEADS, EmoBoxHead, build_head, masked_mean
-from emobox.train.trainer import TrainConfig, TrainedHead, train_head
+from emobox.train.adjust import PRIORS, adjust_logits, class_prior, estimate_prior, target_prior
+from emobox.train.data import FeatureNorm, FrameSet, pad_batch
+from emobox.train.head import HEADS, StackedHeads, masked_mean
+from emobox.train.recipe import (
+    EMOBOX,
+    RECIPES,
+    SERVAL,
+    Recipe,
+    get_recipe,
+    parse_grid,
+    parse_settings,
+)
+from emobox.train.sweep import Curve, TrainedModel, train_head, train_sweep
 
-__all__ = ["HEADS", "EmoBoxHead", "FeatureNorm", "TrainConfig", "TrainedHead", "build_head",
-           "masked_mean", "pad_batch", "train_head"]
+__all__ = [
+    "EMOBOX",
+    "HEADS",
+    "PRIORS",
+    "RECIPES",
+    "SERVAL",
+    "Curve",
+    "FeatureNorm",
+    "FrameSet",
+    "Recipe",
+    "StackedHeads",
+    "TrainedModel",
+    "adjust_logits",
+    "class_prior",
+    "estimate_prior",
+    "get_recipe",
+    "masked_mean",
+    "pad_batch",
+    "parse_grid",
+    "parse_settings",
+    "target_prior",
+    "train_head",
+    "train_sweep",
+]

@@ -1,4 +1,11 @@
-"""Feature batches for training: frames of one layer, normalised, padded with a mask."""
+"""Training data from a feature store: the chosen layer's frames (every layer for the
+layer-weighted head), normalised once, held in RAM as float32 tensors — or, for corpora that do
+not fit the memory budget, read from the memory-mapped store batch by batch.
+
+Normalisations (`NORMS`): ``utterance`` — ``F.layer_norm(x, (T, D))`` over the utterance's
+frames and dims, as EmoBox's recipe does; ``frame`` — per frame over D; ``standard`` — per
+dimension with the training set's statistics (handcrafted features); ``none``.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +18,14 @@ import torch.nn.functional as F
 
 from emobox.features.store import FeatureStore
 
+NORMS = ("utterance", "frame", "standard", "none")
+#: Bytes of float32 frames above which training streams from the store.
+MEMORY_BUDGET = 4 * 2**30
+
 
 @dataclass
 class FeatureNorm:
-    """How frames are normalised before the head: ``layer`` (per frame, as in the EmoBox
-    protocol), ``standard`` (per dimension, statistics of the training set) or ``none``."""
+    """A normalisation, with its statistics where it has any."""
 
     kind: str
     mean: np.ndarray | None = None
@@ -35,7 +45,9 @@ class FeatureNorm:
         return cls(kind, mean.astype(np.float32), np.where(std > 1e-8, std, 1.0).astype(np.float32))
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        if self.kind == "layer":
+        if self.kind == "utterance":
+            return F.layer_norm(x, x.shape[-2:])
+        if self.kind == "frame":
             return F.layer_norm(x, x.shape[-1:])
         if self.kind == "standard":
             return (x - torch.from_numpy(self.mean)) / torch.from_numpy(self.std)
@@ -54,11 +66,42 @@ class FeatureNorm:
         return cls(d["kind"], array(d.get("mean")), array(d.get("std")))
 
 
-def load_frames(store: FeatureStore, keys: Sequence[str], layer: int | None,
-                norm: FeatureNorm) -> list[torch.Tensor]:
-    """Normalised float32 frames of each key (copied out of the memory map)."""
-    return [norm(torch.from_numpy(np.asarray(store.frames(k, layer), dtype=np.float32)))
-            for k in keys]
+class FrameSet:
+    """Normalised frames of `keys` at `layers` (one layer, or all for layer-weighted heads);
+    `batch(indices)` gives padded ``(B, T, D)`` (``(L, B, T, D)`` with several layers) and the
+    frame mask."""
+
+    def __init__(self, store: FeatureStore, keys: Sequence[str], layers: Sequence[int],
+                 norm: FeatureNorm, *, budget: int = MEMORY_BUDGET) -> None:
+        self.store, self.keys, self.layers, self.norm = store, list(keys), list(layers), norm
+        self.lengths = [store.n_frames(k) for k in self.keys]
+        size = sum(self.lengths) * store.dim * 4 * len(self.layers)
+        self.streaming = size > budget
+        self._frames: list[list[torch.Tensor]] = [] if self.streaming else [
+            [self._load(k, layer) for layer in self.layers] for k in self.keys]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def _load(self, key: str, layer: int) -> torch.Tensor:
+        frames = np.asarray(self.store.frames(key, layer), dtype=np.float32)
+        return self.norm(torch.from_numpy(frames))
+
+    def batch(self, indices: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        items = ([[self._load(self.keys[i], layer) for layer in self.layers] for i in indices]
+                 if self.streaming else [self._frames[i] for i in indices])
+        lengths = torch.tensor([item[0].shape[0] for item in items])
+        per_layer = [torch.nn.utils.rnn.pad_sequence([item[j] for item in items],
+                                                     batch_first=True)
+                     for j in range(len(self.layers))]
+        x = per_layer[0] if len(per_layer) == 1 else torch.stack(per_layer)
+        mask = torch.arange(x.shape[-2])[None, :] < lengths[:, None]
+        return x, mask
+
+    def batches(self, size: int) -> list[list[int]]:
+        """Index batches in length order (for evaluation: little padding)."""
+        order = sorted(range(len(self.keys)), key=lambda i: self.lengths[i])
+        return [order[i:i + size] for i in range(0, len(order), size)]
 
 
 def pad_batch(frames: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:

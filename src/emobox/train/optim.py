@@ -1,0 +1,101 @@
+"""Optimisation for stacked heads: Adam / AdamW with one learning rate per configuration, the
+learning-rate schedules of the two recipes, and gradient clipping per configuration.
+
+* ``linear-warmup`` — SpeechBrain's ``LinearWarmupScheduler`` stepped once per epoch, as the
+  EmoBox recipe does: epoch e (1-based) trains at lr · e / W for e ≤ W, then at
+  lr · (E − e) / (E − W), reaching 0 at the last epoch E (with W ≥ E: the rise only);
+* ``onecycle`` — ``torch.optim.lr_scheduler.OneCycleLR`` (cosine, pct_start, momentum cycled
+  between 0.85 and 0.95) stepped per batch, as SER Evals does; its values are read off the
+  torch scheduler itself, so they are torch's exactly;
+* ``constant``.
+
+>>> [round(f, 2) for f in linear_warmup(5, warmup=2)]
+[0.5, 1.0, 0.67, 0.33, 0.0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+
+def linear_warmup(epochs: int, warmup: int) -> list[float]:
+    """The per-epoch lr factor of the ``linear-warmup`` schedule."""
+    return [e / warmup if e <= warmup or warmup >= epochs else
+            (epochs - e) / (epochs - warmup) for e in range(1, epochs + 1)]
+
+
+def onecycle(total_steps: int, pct_start: float) -> tuple[list[float], list[float]]:
+    """Per-step (lr factor of max_lr, beta1) of torch's OneCycleLR with its defaults."""
+    param = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.AdamW([param], lr=1.0)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=total_steps,
+                                                pct_start=pct_start)
+    factors, betas = [], []
+    for _ in range(total_steps):
+        factors.append(float(opt.param_groups[0]["lr"]))
+        betas.append(float(opt.param_groups[0]["betas"][0]))
+        opt.step()
+        sched.step()
+    return factors, betas
+
+
+class StackedAdam:
+    """Adam (L2 penalty in the gradient) or AdamW (decoupled decay) over parameters whose first
+    axis is the configuration, with one learning rate per configuration. Matches
+    ``torch.optim.Adam``/``AdamW`` step for step (bias correction with the current beta1, as
+    torch does when a scheduler cycles it)."""
+
+    def __init__(self, params: Sequence[torch.nn.Parameter], lrs: Sequence[float], *,
+                 weight_decay: float | Sequence[float] = 0.0, decoupled: bool = False,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+        self.params = list(params)
+        self.lrs = torch.tensor(list(lrs), dtype=torch.float32)
+        k = len(self.lrs)
+        wd = [weight_decay] * k if isinstance(weight_decay, float | int) else list(weight_decay)
+        self.wd = torch.tensor(wd, dtype=torch.float32)
+        self.decoupled, self.beta1, self.beta2, self.eps = decoupled, betas[0], betas[1], eps
+        self.m = [torch.zeros_like(p) for p in self.params]
+        self.v = [torch.zeros_like(p) for p in self.params]
+        self.t = 0
+        self.b1_product = 1.0
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self, factor: float = 1.0, beta1: float | None = None) -> None:
+        self.t += 1
+        b1 = self.beta1 if beta1 is None else beta1
+        correction1 = 1 - b1 ** self.t
+        correction2 = 1 - self.beta2 ** self.t
+        for p, m, v in zip(self.params, self.m, self.v):
+            if p.grad is None:
+                continue
+            shape = (-1,) + (1,) * (p.dim() - 1)
+            lr = (self.lrs * factor).view(shape)
+            wd = self.wd.view(shape)
+            grad = p.grad
+            if self.decoupled:
+                p.mul_(1 - lr * wd)
+            elif bool((self.wd > 0).any()):
+                grad = grad + wd * p
+            m.mul_(b1).add_(grad, alpha=1 - b1)
+            v.mul_(self.beta2).addcmul_(grad, grad, value=1 - self.beta2)
+            denom = (v.sqrt() / correction2 ** 0.5).add_(self.eps)
+            p.sub_(lr / correction1 * m / denom)
+
+
+@torch.no_grad()
+def clip_per_config(params: Sequence[torch.nn.Parameter], max_norm: float) -> None:
+    """``clip_grad_norm_`` applied to each configuration's slice separately."""
+    grads = [p.grad for p in params if p.grad is not None]
+    if not grads:
+        return
+    k = grads[0].shape[0]
+    norms = torch.sqrt(sum(g.reshape(k, -1).pow(2).sum(1) for g in grads))
+    scale = (max_norm / (norms + 1e-6)).clamp(max=1.0)
+    for g in grads:
+        g.mul_(scale.view((-1,) + (1,) * (g.dim() - 1)))

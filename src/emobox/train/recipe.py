@@ -1,0 +1,188 @@
+"""Recipes: named, versioned sets of training choices, recorded with every result.
+
+* ``emobox`` — EmoBox §3.1, and where the paper is silent its released SpeechBrain recipe
+  (``examples/sb/hparams/*.yaml``, ``train.py``): the EmoBox head (Linear D→h, ReLU, masked
+  mean over frames, Linear h→C), Adam without weight decay, batch 32, cross-entropy, 100 epochs
+  whose learning rate rises linearly over the first 10 and then falls linearly to 0 at the last
+  (SpeechBrain ``LinearWarmupScheduler``, stepped per epoch), features layer-normalised per
+  utterance over (frames × dims) as ``F.layer_norm(x, (T, D))``; the grid lr ∈ {1e-3, 1e-4} ×
+  hidden ∈ {128, 256}, 20 % of train for validation; the configuration **and** the epoch are
+  chosen on validation UA (ties: the lower validation loss).
+* ``serval`` — SER Evals (``ImprovedMLPHead``, serval.md §2.6): a per-frame MLP (Linear D→512,
+  LayerNorm, GELU, dropout 0.1, Linear 512→C) whose frame logits are averaged; AdamW lr 1e-4,
+  weight decay 0.1, OneCycle (pct_start 0.1) stepped per batch, gradient clipping 0.5, label
+  smoothing 0.1, batch 32 with the last partial batch dropped, 100 epochs, the last epoch kept;
+  the unified 8-class label space. Features are not normalised (SER Evals feeds raw frames).
+
+Any field can be overridden (`Recipe.with_`), and any grid given (`parse_grid`):
+
+>>> r = get_recipe("emobox")
+>>> [(c["lr"], c["hidden"]) for c in r.configs()]
+[(0.001, 128), (0.001, 256), (0.0001, 128), (0.0001, 256)]
+>>> get_recipe("emobox", epochs=5, grid=parse_grid("lr=1e-3")).configs()[0]["hidden"]
+128
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from emobox.errors import EmoboxError
+
+HEADS = ("emobox", "frame-mlp", "linear", "layer-weighted")
+OPTIMIZERS = ("adam", "adamw")
+SCHEDULES = ("linear-warmup", "onecycle", "constant")
+NORMS = ("utterance", "frame", "standard", "none")
+SELECTIONS = ("best", "last")
+#: Fields a grid may vary.
+GRID_FIELDS = ("lr", "hidden", "weight_decay", "dropout", "label_smoothing")
+
+Grid = tuple[tuple[str, tuple[Any, ...]], ...]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Every training choice. `lr` and `hidden` are the values used where the `grid` does not
+    vary them."""
+
+    name: str
+    version: int
+    head: str
+    optimizer: str
+    lr: float
+    hidden: int
+    weight_decay: float
+    batch_size: int
+    epochs: int
+    warmup_epochs: int
+    schedule: str
+    grad_clip: float | None
+    label_smoothing: float
+    dropout: float
+    select: str
+    norm: str
+    label_space: str
+    drop_last: bool
+    valid_fraction: float = 0.2
+    pct_start: float = 0.1
+    grid: Grid = field(default=())
+
+    def __post_init__(self) -> None:
+        for name, allowed in (("head", HEADS), ("optimizer", OPTIMIZERS),
+                              ("schedule", SCHEDULES), ("norm", NORMS),
+                              ("select", SELECTIONS)):
+            if getattr(self, name) not in allowed:
+                raise EmoboxError(f"recipe field {name} must be one of {', '.join(allowed)}, "
+                                  f"not {getattr(self, name)!r}")
+        checks = [("epochs", self.epochs >= 1, "at least 1"),
+                  ("warmup_epochs", self.warmup_epochs >= 0, "at least 0"),
+                  ("batch_size", self.batch_size >= 1, "at least 1"),
+                  ("hidden", self.hidden >= 1, "at least 1"),
+                  ("lr", self.lr > 0, "positive"),
+                  ("weight_decay", self.weight_decay >= 0, "at least 0"),
+                  ("dropout", 0 <= self.dropout < 1, "in [0, 1)"),
+                  ("label_smoothing", 0 <= self.label_smoothing < 1, "in [0, 1)"),
+                  ("valid_fraction", 0 <= self.valid_fraction < 1, "in [0, 1)")]
+        for name, ok, rule in checks:
+            if not ok:
+                raise EmoboxError(f"{name} must be {rule}, not {getattr(self, name)}")
+        for name, values in self.grid:
+            if name not in GRID_FIELDS:
+                raise EmoboxError(f"the grid cannot vary {name!r} (it varies "
+                                  f"{', '.join(GRID_FIELDS)})")
+            if not values:
+                raise EmoboxError(f"grid field {name!r} has no values")
+            for value in values:  # each grid point must be a valid recipe
+                replace(self, grid=(), **{name: value})
+
+    @property
+    def id(self) -> str:
+        """``name-vN``: the recipe part of a run's identity."""
+        return f"{self.name}-v{self.version}"
+
+    def configs(self) -> list[dict[str, Any]]:
+        """Every grid point as a full set of hyperparameters (the grid's order)."""
+        base = self.hparams(with_grid=False)
+        names = [n for n, _ in self.grid]
+        return [{**base, **dict(zip(names, point))}
+                for point in itertools.product(*(v for _, v in self.grid))] or [base]
+
+    def point(self, config: dict[str, Any]) -> Recipe:
+        """The recipe of one grid point (no grid)."""
+        return replace(self, grid=(), **{k: config[k] for k, _ in self.grid})
+
+    def hparams(self, *, with_grid: bool = True) -> dict[str, Any]:
+        """Every choice (the run key's hyperparameters): all fields but name and version."""
+        data = {k: v for k, v in asdict(self).items() if k not in ("name", "version", "grid")}
+        if with_grid and self.grid:
+            data["grid"] = {k: list(v) for k, v in self.grid}
+        return data
+
+    def with_(self, **overrides: Any) -> Recipe:
+        """This recipe with fields overridden (unknown fields are an error)."""
+        known = {f.name for f in fields(self)} - {"name", "version"}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise EmoboxError(f"recipe has no field {unknown[0]!r} (fields: "
+                              f"{', '.join(sorted(known))})")
+        return replace(self, **overrides)
+
+
+EMOBOX = Recipe(
+    name="emobox", version=1, head="emobox", optimizer="adam", lr=1e-3, hidden=128,
+    weight_decay=0.0, batch_size=32, epochs=100, warmup_epochs=10, schedule="linear-warmup",
+    grad_clip=None, label_smoothing=0.0, dropout=0.0, select="best", norm="utterance",
+    label_space="native", drop_last=False,
+    grid=(("lr", (1e-3, 1e-4)), ("hidden", (128, 256))))
+SERVAL = Recipe(
+    name="serval", version=1, head="frame-mlp", optimizer="adamw", lr=1e-4, hidden=512,
+    weight_decay=0.1, batch_size=32, epochs=100, warmup_epochs=0, schedule="onecycle",
+    grad_clip=0.5, label_smoothing=0.1, dropout=0.1, select="last", norm="none",
+    label_space="serval8", drop_last=True)
+RECIPES = {r.name: r for r in (EMOBOX, SERVAL)}
+
+
+def get_recipe(name: str | Recipe, **overrides: Any) -> Recipe:
+    """A built-in recipe by name, with fields overridden."""
+    if isinstance(name, Recipe):
+        return name.with_(**overrides) if overrides else name
+    if name not in RECIPES:
+        raise EmoboxError(f"unknown recipe {name!r} (built in: {', '.join(RECIPES)})")
+    return RECIPES[name].with_(**overrides) if overrides else RECIPES[name]
+
+
+def _value(text: str) -> Any:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    if text.lower() in ("none", "null"):
+        return None
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    return text
+
+
+def parse_grid(text: str) -> Grid:
+    """``"lr=1e-3,1e-4 hidden=128,256"`` → the grid (fields in the order given)."""
+    grid = []
+    for item in text.split():
+        name, sep, values = item.partition("=")
+        if not sep or not values:
+            raise EmoboxError(f"--grid takes NAME=V1,V2 items, not {item!r}")
+        grid.append((name.strip(), tuple(_value(v) for v in values.split(","))))
+    return tuple(grid)
+
+
+def parse_settings(items: list[str]) -> dict[str, Any]:
+    """``["epochs=20", "norm=frame"]`` → recipe overrides."""
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise EmoboxError(f"--set takes NAME=VALUE, not {item!r}")
+        out[name.strip().replace("-", "_")] = _value(value.strip())
+    return out

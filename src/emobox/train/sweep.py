@@ -1,0 +1,214 @@
+"""Train a recipe's whole grid at once: every configuration on the same batches, in one
+process, as one stacked module (`StackedHeads`); validation of all of them every epoch; then
+the selection — the best validation UA over (configuration, epoch), ties broken by the lower
+validation loss (recipe ``select="best"``), or the last epoch (``select="last"``).
+
+The sweep sees train and validation data only: test data is read afterwards, by the caller,
+with the selected model (`TrainedModel.predict`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from emobox.errors import EmoboxError
+from emobox.features.store import FeatureStore
+from emobox.metrics import evaluate
+from emobox.train.data import FeatureNorm, FrameSet
+from emobox.train.head import StackedHeads
+from emobox.train.optim import StackedAdam, clip_per_config, linear_warmup, onecycle
+from emobox.train.recipe import Recipe
+
+EVAL_BATCH = 64
+
+
+@dataclass
+class Curve:
+    """One configuration's validation curve (per epoch) and its best epoch."""
+
+    config: dict[str, Any]
+    valid_ua: list[float] = field(default_factory=list)
+    valid_loss: list[float] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    best_epoch: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"config": self.config, "valid_ua": self.valid_ua, "valid_loss": self.valid_loss,
+                "train_loss": self.train_loss, "best_epoch": self.best_epoch}
+
+
+@dataclass
+class TrainedModel:
+    """The selected head with everything needed to predict: labels, layers, normalisation,
+    the recipe of its grid point."""
+
+    head: StackedHeads
+    labels: list[str]
+    layers: list[int]
+    norm: FeatureNorm
+    recipe: Recipe
+    config: dict[str, Any]
+    epoch: int
+    valid_ua: float
+    curves: list[Curve]
+    no_valid: bool = False
+
+    @property
+    def best_epoch(self) -> int:
+        return self.epoch
+
+    @torch.inference_mode()
+    def logits(self, store: FeatureStore, keys: Sequence[str]) -> np.ndarray:
+        """Class logits ``(len(keys), n_classes)`` of stored utterances."""
+        data = FrameSet(store, keys, self.layers, self.norm)
+        out = np.zeros((len(keys), len(self.labels)), dtype=np.float32)
+        for idx in data.batches(EVAL_BATCH):
+            x, mask = data.batch(idx)
+            out[idx] = self.head(x, mask)[0].numpy()
+        return out
+
+    def predict(self, store: FeatureStore, keys: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """Predicted labels and class probabilities."""
+        logits = self.logits(store, keys)
+        probs = torch.softmax(torch.from_numpy(logits), dim=-1).numpy()
+        return [self.labels[i] for i in probs.argmax(axis=1)], probs
+
+
+def train_sweep(
+    store: FeatureStore,
+    train: Sequence[tuple[str, str]],
+    valid: Sequence[tuple[str, str]],
+    recipe: Recipe,
+    *,
+    labels: Sequence[str],
+    layer: int,
+    seed: int = 0,
+) -> TrainedModel:
+    """Train every configuration of `recipe`'s grid on `train` [(key, label)], validate on
+    `valid` each epoch, and return the selected model with every configuration's curve."""
+    if not train:
+        raise EmoboxError("empty training set")
+    labels = list(labels)
+    index = {label: i for i, label in enumerate(labels)}
+    unknown = sorted({y for _, y in [*train, *valid]} - set(index))
+    if unknown:
+        raise EmoboxError(f"labels {unknown} are not in the label space {labels}")
+    configs = recipe.configs()
+    if len(configs) > 1 and not valid:
+        raise EmoboxError("a grid of several configurations needs validation data to choose")
+    layers = list(store.layers) if recipe.head == "layer-weighted" else [layer]
+    norm = FeatureNorm.fit(recipe.norm, store, [k for k, _ in train], layer)
+    train_set = FrameSet(store, [k for k, _ in train], layers, norm)
+    y_train = torch.tensor([index[y] for _, y in train])
+    valid_set = FrameSet(store, [k for k, _ in valid], layers, norm) if valid else None
+    y_valid = [y for _, y in valid]
+
+    torch.manual_seed(seed)
+    heads = StackedHeads(recipe.head, store.dim, len(labels), [c["hidden"] for c in configs],
+                         dropout=[float(c["dropout"]) for c in configs], n_layers=len(layers),
+                         seed=seed)
+    params = heads.trainable()
+    optimiser = StackedAdam(params, [c["lr"] for c in configs],
+                            weight_decay=[c["weight_decay"] for c in configs],
+                            decoupled=recipe.optimizer == "adamw")
+    batch_size = int(configs[0]["batch_size"])
+    n_batches = len(train) // batch_size if recipe.drop_last and len(train) >= batch_size \
+        else -(-len(train) // batch_size)
+    epoch_factor = (linear_warmup(recipe.epochs, recipe.warmup_epochs)
+                    if recipe.schedule == "linear-warmup" else [1.0] * recipe.epochs)
+    step_factor, step_beta = (onecycle(recipe.epochs * n_batches, recipe.pct_start)
+                              if recipe.schedule == "onecycle" else (None, None))
+    smoothing = torch.tensor([c["label_smoothing"] for c in configs])
+    generator = torch.Generator().manual_seed(seed)
+    curves = [Curve(config=c) for c in configs]
+    best = [(-1.0, float("inf"))] * len(configs)
+    best_state: list[dict[str, torch.Tensor] | None] = [None] * len(configs)
+    step = 0
+    for epoch in range(1, recipe.epochs + 1):
+        heads.train()
+        order = torch.randperm(len(train), generator=generator).tolist()
+        losses = torch.zeros(len(configs))
+        for b in range(n_batches):
+            idx = order[b * batch_size:(b + 1) * batch_size]
+            x, mask = train_set.batch(idx)
+            logits = heads(x, mask)
+            loss = _loss(logits, y_train[idx], smoothing)
+            optimiser.zero_grad()
+            loss.sum().backward()
+            if recipe.grad_clip:
+                clip_per_config(params, float(recipe.grad_clip))
+            if step_factor is not None:
+                optimiser.step(step_factor[step], beta1=step_beta[step])
+            else:
+                optimiser.step(epoch_factor[epoch - 1])
+            step += 1
+            losses += loss.detach() * len(idx)
+        for k, curve in enumerate(curves):
+            curve.train_loss.append(float(losses[k]) / (n_batches * batch_size or 1))
+        if valid_set is None:
+            continue
+        uas, vlosses = _validate(heads, valid_set, y_valid, labels, index, smoothing)
+        for k, curve in enumerate(curves):
+            curve.valid_ua.append(uas[k])
+            curve.valid_loss.append(vlosses[k])
+            if recipe.select == "last" or (uas[k], -vlosses[k]) > (best[k][0], -best[k][1]):
+                best[k] = (uas[k], vlosses[k])
+                curve.best_epoch = epoch
+                best_state[k] = {n: p.detach()[k].clone()
+                                 for n, p in heads.named_parameters()}
+    if valid_set is None:
+        chosen = 0
+        for curve in curves:
+            curve.best_epoch = recipe.epochs
+    else:
+        chosen = max(range(len(configs)), key=lambda k: (best[k][0], -best[k][1], -k))
+        with torch.no_grad():
+            for name, param in heads.named_parameters():
+                state = best_state[chosen]
+                if state is not None:
+                    param[chosen] = state[name]
+    model = TrainedModel(heads.select(chosen), labels, layers, norm,
+                         recipe.point(configs[chosen]), configs[chosen],
+                         curves[chosen].best_epoch, best[chosen][0], curves,
+                         no_valid=valid_set is None)
+    return model
+
+
+def _loss(logits: torch.Tensor, target: torch.Tensor, smoothing: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy per configuration (mean over the batch), each with its label smoothing."""
+    k, _, c = logits.shape
+    logp = torch.log_softmax(logits, dim=-1)
+    nll = -logp.gather(-1, target.expand(k, -1).unsqueeze(-1)).squeeze(-1)  # (K, B)
+    uniform = -logp.mean(-1)
+    s = smoothing.to(logits.dtype)[:, None]
+    return ((1 - s) * nll + s * uniform).mean(-1)
+
+
+@torch.no_grad()
+def _validate(heads: StackedHeads, data: FrameSet, y: Sequence[str], labels: Sequence[str],
+              index: dict[str, int], smoothing: torch.Tensor) -> tuple[list[float], list[float]]:
+    heads.eval()
+    logits = torch.zeros(heads.n_configs, len(data), len(labels))
+    for idx in data.batches(EVAL_BATCH):
+        x, mask = data.batch(idx)
+        logits[:, idx] = heads(x, mask)
+    target = torch.tensor([index[v] for v in y])
+    losses = _loss(logits, target, smoothing).tolist()
+    uas = [evaluate(list(y), [labels[i] for i in logits[k].argmax(-1).tolist()], labels)["ua"]
+           for k in range(heads.n_configs)]
+    return uas, losses
+
+
+def train_head(store: FeatureStore, train: Sequence[tuple[str, str]],
+               valid: Sequence[tuple[str, str]], recipe: Recipe, *,
+               labels: Sequence[str] | None = None, layer: int | None = None,
+               seed: int = 0) -> TrainedModel:
+    """`train_sweep` with defaults: labels from `train`, the last stored layer."""
+    labels = sorted({y for _, y in train}) if labels is None else list(labels)
+    layer = store.layers[-1] if layer in (None, -1) else layer
+    return train_sweep(store, train, valid, recipe, labels=labels, layer=layer, seed=seed)
