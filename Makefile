@@ -34,6 +34,7 @@ lint: install
 
 bench: install
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/extract.py --quick
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/train.py --quick
 
 clean:
 	rm -rf $(VENV) emobox-work .pytest_cache

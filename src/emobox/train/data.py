@@ -98,6 +98,16 @@ class FrameSet:
         mask = torch.arange(x.shape[-2])[None, :] < lengths[:, None]
         return x, mask
 
+    def packed(self, indices: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The frames of `indices` concatenated, ``(N, D)`` (``(L, N, D)`` with several layers),
+        each frame's position in the batch, and the lengths: no padding."""
+        items = ([[self._load(self.keys[i], layer) for layer in self.layers] for i in indices]
+                 if self.streaming else [self._frames[i] for i in indices])
+        lengths = torch.tensor([item[0].shape[0] for item in items])
+        per_layer = [torch.cat([item[j] for item in items]) for j in range(len(self.layers))]
+        x = per_layer[0] if len(per_layer) == 1 else torch.stack(per_layer)
+        return x, torch.repeat_interleave(torch.arange(len(items)), lengths), lengths
+
     def batches(self, size: int) -> list[list[int]]:
         """Index batches in length order (for evaluation: little padding)."""
         order = sorted(range(len(self.keys)), key=lambda i: self.lengths[i])

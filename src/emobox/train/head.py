@@ -62,10 +62,6 @@ class StackedHeads(nn.Module):
         self.ln_g = nn.Parameter(torch.ones(k, h_max))
         self.ln_b = nn.Parameter(torch.zeros(k, h_max))
         self.layer_w = nn.Parameter(torch.zeros(k, n_layers))
-        units = torch.zeros(k, h_max)
-        for i, h in enumerate(hidden):
-            units[i, :h] = 1.0
-        self.register_buffer("units", units)
         with torch.no_grad():
             for i, h in enumerate(hidden):  # each config initialised as a standalone head
                 torch.manual_seed(seed)
@@ -100,40 +96,44 @@ class StackedHeads(nn.Module):
         return [getattr(self, n) for n in names]
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Logits (K, batch, classes) of frames `x` (batch, frames, dim) — for
+        """Logits (K, batch, classes) of padded frames `x` (batch, frames, dim) — for
         ``layer-weighted`` (layers, batch, frames, dim) — and their mask (batch, frames)."""
+        lengths = mask.sum(1)
+        segments = torch.repeat_interleave(torch.arange(len(lengths)), lengths)
+        packed = x[..., mask, :]
+        return self.packed(packed, segments, lengths)
+
+    def packed(self, x: torch.Tensor, segments: torch.Tensor, lengths: torch.Tensor
+               ) -> torch.Tensor:
+        """Logits (K, batch, classes) of packed frames `x` (frames, dim) — (layers, frames,
+        dim) for ``layer-weighted`` — where `segments` gives each frame's utterance and
+        `lengths` each utterance's frame count: no padding is ever computed."""
+        n = len(lengths)
+        counts = lengths.clamp(min=1).to(x.dtype)[:, None]
+
+        def mean(h: torch.Tensor) -> torch.Tensor:
+            return h.new_zeros(n, h.shape[-1]).index_add_(0, segments, h) / counts
+
         if self.kind == "linear":
-            m = mask.unsqueeze(-1).to(x.dtype)
-            n = m.sum(1).clamp(min=1.0)
-            mean = (x * m).sum(1) / n
-            std = ((((x - mean[:, None]) ** 2) * m).sum(1) / n).sqrt()
-            pooled = torch.cat([mean, std], dim=-1)
+            mu = mean(x)
+            std = mean((x - mu[segments]) ** 2).sqrt()
+            pooled = torch.cat([mu, std], dim=-1)
             return torch.einsum("bd,kdc->kbc", pooled, self.w2) + self.b2[:, None]
-        if self.kind == "layer-weighted":
-            weights = torch.softmax(self.layer_w, dim=-1)
-            mixed = torch.einsum("kl,lbtd->kbtd", weights, x)
-            b, t = mixed.shape[1:3]
-            h = torch.bmm(mixed.reshape(len(weights), b * t, -1), self.w1)
-        else:
-            b, t = x.shape[:2]
-            h = torch.matmul(x.reshape(1, b * t, -1), self.w1)
-        h = (h + self.b1[:, None]).reshape(self.n_configs, b, t, -1)
-        units = self.units[:, None, None]
-        if self.kind == "frame-mlp":
-            n = units.sum(-1, keepdim=True)
-            mu = (h * units).sum(-1, keepdim=True) / n
-            var = (((h - mu) ** 2) * units).sum(-1, keepdim=True) / n
-            h = (h - mu) / torch.sqrt(var + LN_EPS) * self.ln_g[:, None, None] \
-                + self.ln_b[:, None, None]
-            h = F.gelu(h)
-        else:
-            h = torch.relu(h)
-        h = h * units
-        if self.training and any(self.dropout):
-            p = torch.tensor(self.dropout, dtype=h.dtype)[:, None, None, None]
-            h = h * (torch.rand_like(h) >= p).to(h.dtype) / (1 - p)
-        pooled = masked_mean(h, mask)  # (K, batch, H)
-        return torch.bmm(pooled, self.w2) + self.b2[:, None]
+        mixed = torch.einsum("kl,lnd->knd", torch.softmax(self.layer_w, dim=-1), x) \
+            if self.kind == "layer-weighted" else None
+        out = []
+        for k, h_k in enumerate(self.hidden):
+            inputs = mixed[k] if mixed is not None else x
+            h = inputs @ self.w1[k, :, :h_k] + self.b1[k, :h_k]
+            if self.kind == "frame-mlp":
+                h = F.gelu(F.layer_norm(h, (h_k,), self.ln_g[k, :h_k], self.ln_b[k, :h_k],
+                                        LN_EPS))
+            else:
+                h = torch.relu(h)
+            if self.training and self.dropout[k]:
+                h = F.dropout(h, self.dropout[k])
+            out.append(mean(h) @ self.w2[k, :h_k] + self.b2[k])
+        return torch.stack(out)
 
     def select(self, i: int) -> StackedHeads:
         """A copy holding configuration `i` only (for prediction and export)."""
@@ -142,5 +142,4 @@ class StackedHeads(nn.Module):
         one.kind, one.dropout, one.hidden = self.kind, [self.dropout[i]], [self.hidden[i]]
         for name, param in self.named_parameters():
             setattr(one, name, nn.Parameter(param.detach()[i:i + 1].clone()))
-        one.register_buffer("units", self.units[i:i + 1].clone())
         return one.eval()

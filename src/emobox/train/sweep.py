@@ -68,8 +68,7 @@ class TrainedModel:
         data = FrameSet(store, keys, self.layers, self.norm)
         out = np.zeros((len(keys), len(self.labels)), dtype=np.float32)
         for idx in data.batches(EVAL_BATCH):
-            x, mask = data.batch(idx)
-            out[idx] = self.head(x, mask)[0].numpy()
+            out[idx] = self.head.packed(*data.packed(idx))[0].numpy()
         return out
 
     def predict(self, store: FeatureStore, keys: Sequence[str]) -> tuple[list[str], np.ndarray]:
@@ -135,8 +134,7 @@ def train_sweep(
         losses = torch.zeros(len(configs))
         for b in range(n_batches):
             idx = order[b * batch_size:(b + 1) * batch_size]
-            x, mask = train_set.batch(idx)
-            logits = heads(x, mask)
+            logits = heads.packed(*train_set.packed(idx))
             loss = _loss(logits, y_train[idx], smoothing)
             optimiser.zero_grad()
             loss.sum().backward()
@@ -195,8 +193,7 @@ def _validate(heads: StackedHeads, data: FrameSet, y: Sequence[str], labels: Seq
     heads.eval()
     logits = torch.zeros(heads.n_configs, len(data), len(labels))
     for idx in data.batches(EVAL_BATCH):
-        x, mask = data.batch(idx)
-        logits[:, idx] = heads(x, mask)
+        logits[:, idx] = heads.packed(*data.packed(idx))
     target = torch.tensor([index[v] for v in y])
     losses = _loss(logits, target, smoothing).tolist()
     uas = [evaluate(list(y), [labels[i] for i in logits[k].argmax(-1).tolist()], labels)["ua"]
