@@ -73,6 +73,34 @@ def recipe_of(name: str, grid: str | None, settings: list[str] | None,
     return get_recipe(name, **overrides)
 
 
+ModelsOption = Annotated[list[str] | None, typer.Option(
+    "--model", "-m", help="Model(s) whose features to use (repeatable; default egemaps): "
+    "egemaps, a registry name, a hub id or a local folder.", show_default=False)]
+CorporaGroupOption = Annotated[str | None, typer.Option(
+    "--corpora", help="Add every prepared corpus (all) or those of a protocol (emobox, "
+    "serval).", show_default=False)]
+
+
+def select_corpora(ws: Workspace, names: list[str] | None, group: str | None) -> list[str]:
+    """The corpora a grid runs on: the names given plus a group of prepared corpora."""
+    from emobox.corpora import corpus_info
+    from emobox.errors import EmoboxError
+
+    chosen = [prepared(ws, c) for c in names or []]
+    if group is not None:
+        if group not in ("all", "emobox", "serval"):
+            raise EmoboxError(f"--corpora takes all, emobox or serval, not {group!r}")
+        root = ws.root / "corpora"
+        found = sorted(p.name for p in root.iterdir() if (p / "manifest.jsonl").is_file()) \
+            if root.is_dir() else []
+        chosen += [c for c in found if group == "all"
+                   or group in corpus_info(ws, c).protocols]
+    chosen = list(dict.fromkeys(chosen))
+    if not chosen:
+        raise EmoboxError("no corpora: name them, or pass --corpora all|emobox|serval")
+    return chosen
+
+
 def workspace_of(path: Path | None) -> Workspace:
     return Workspace.resolve(path)
 

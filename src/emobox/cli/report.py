@@ -24,7 +24,16 @@ def report_command(
     are never mixed: each setting gets its own table, titled with what it shows."""
     from emobox.errors import EmoboxError
     from emobox.features import store_name
-    from emobox.report import cross_json, cross_matrices, intra_json, intra_rows, print_tables
+    from emobox.report import (
+        cross_json,
+        cross_matrices,
+        intra_json,
+        intra_rows,
+        layer_curves,
+        ood_json,
+        ood_matrices,
+        print_tables,
+    )
     from emobox.runs import ResultsDB
 
     ws = workspace_of(workspace)
@@ -41,7 +50,9 @@ def report_command(
                           f"{ws.results}")
     rows = intra_rows(records)
     matrices = cross_matrices(records)
+    ood = ood_matrices(records)
     if json_output:
-        print_json({"intra": intra_json(rows), "cross": cross_json(matrices)})
+        print_json({"intra": intra_json(rows), "cross": cross_json(matrices),
+                    "ood": ood_json(ood), "layers": layer_curves(records)})
         return
-    print_tables(out, rows, matrices)
+    print_tables(out, rows, matrices, ood=ood)

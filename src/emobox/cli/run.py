@@ -12,13 +12,14 @@ from emobox.cli.app import app, out
 from emobox.cli.options import (
     DEFAULT_MODEL,
     AllowMissingOption,
-    CorporaArgument,
+    CorporaGroupOption,
     CorpusArgument,
     EpochsOption,
     GridOption,
     JsonOption,
     LayerOption,
     ModelOption,
+    ModelsOption,
     NoValidOption,
     RecipeOption,
     SchemeOption,
@@ -29,6 +30,7 @@ from emobox.cli.options import (
     print_json,
     recipe_of,
     scheme_for,
+    select_corpora,
     workspace_of,
 )
 
@@ -104,10 +106,21 @@ def train_command(
         out.print(f"[dim]note: {note}[/]", soft_wrap=True)
 
 
+OptionalCorpora = Annotated[list[str] | None, typer.Argument(
+    help="Prepared corpora (or use --corpora).", metavar="[CORPUS]...", show_default=False)]
+
+
+def _models(models: list[str] | None) -> list[str]:
+    from emobox.features import store_name
+
+    return [store_name(m) for m in (models or [DEFAULT_MODEL])]
+
+
 @run_app.command("intra")
 def run_intra_command(
-    corpora: CorporaArgument,
-    model: ModelOption = DEFAULT_MODEL,
+    corpora: OptionalCorpora = None,
+    group: CorporaGroupOption = None,
+    models: ModelsOption = None,
     scheme: SchemeOption = None,
     recipe: RecipeOption = "emobox",
     grid: GridOption = None,
@@ -120,21 +133,21 @@ def run_intra_command(
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Intra-corpus: on every fold train the recipe's grid, select on validation, test; print
-    UA / WA / macro-F1 (mean ± std over folds)."""
-    from emobox.features import store_name
+    """EmoBox Table 4: models × corpora × folds. On every fold the recipe's grid is trained,
+    selected on validation and tested; UA / WA / macro-F1 mean ± std over folds. Resumable:
+    finished folds are skipped."""
     from emobox.report import intra_json, intra_rows, print_tables
     from emobox.runs import ResultsDB, plan_intra, run_intra
 
     ws = workspace_of(workspace)
     chosen_recipe = recipe_of(recipe, grid, setting, epochs)
-    names = [prepared(ws, c) for c in corpora]
-    store = store_name(model)
-    plans = [plan_intra(ws, [n], store, scheme=scheme_for(n, scheme), recipe=chosen_recipe,
-                        layer=layer)[0] for n in names]
+    names = select_corpora(ws, corpora, group)
+    plans = [(m, plan) for m in _models(models) for n in names
+             for plan in plan_intra(ws, [n], m, scheme=scheme_for(n, scheme),
+                                    recipe=chosen_recipe, layer=layer)]
     with ResultsDB(ws.results) as db:
-        results = [r for plan in plans
-                   for r in run_intra(ws, plan, store, scheme=plan.splits.scheme, seed=seed,
+        results = [r for m, plan in plans
+                   for r in run_intra(ws, plan, m, scheme=plan.splits.scheme, seed=seed,
                                       db=db, allow_missing=allow_missing, no_valid=no_valid,
                                       show_progress=not json_output)]
         ids = {r.key.id for r in results}
@@ -147,18 +160,18 @@ def run_intra_command(
 
 @run_app.command("cross")
 def run_cross_command(
-    corpora: CorporaArgument,
-    model: ModelOption = DEFAULT_MODEL,
+    corpora: OptionalCorpora = None,
+    models: ModelsOption = None,
     labels: Annotated[str | None, typer.Option(help="Comma-separated labels, each present in "
                                                "every corpus (default: the labels all corpora "
                                                "share).", show_default=False)] = None,
-    space: Annotated[str | None, typer.Option(help="Relabel into a label space first: shared4 "
-                                              "(EmoBox cross-corpus), serval8, or a JSON "
-                                              "mapping file.", show_default=False)] = None,
-    test_split: Annotated[str | None, typer.Option(help="Test on the test keys of "
-                                                   "splits/<name>.json of each corpus (e.g. the "
-                                                   "balanced sets of `emobox balance`).",
-                                                   show_default=False)] = None,
+    space: Annotated[str, typer.Option(help="Label space: shared4 (EmoBox's cross-corpus "
+                                       "space), native, serval8, or a JSON mapping file."
+                                       )] = "shared4",
+    test_split: Annotated[str | None, typer.Option(
+        help="Test on the test keys of splits/<name>.json of each corpus (default: EmoBox's "
+        "balanced track2 sets, built on the fly, when every corpus has a preset; else the "
+        "whole corpus).", show_default=False)] = None,
     recipe: RecipeOption = "emobox",
     grid: GridOption = None,
     setting: SetOption = None,
@@ -169,26 +182,129 @@ def run_cross_command(
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Cross-corpus: train on each corpus, test on each other; print the accuracy matrix."""
+    """EmoBox Table 5: train on each corpus, test on each other (default IEMOCAP, MELD,
+    RAVDESS, SAVEE in shared4 on their balanced test sets); the accuracy matrix and its
+    Eq. 1 average."""
     from emobox.errors import EmoboxError
-    from emobox.features import store_name
     from emobox.report import cross_json, cross_matrices, print_tables
     from emobox.runs import ResultsDB, run_cross
+    from emobox.runs.protocols import CROSS_DEFAULT, ensure_balanced
 
-    if len(corpora) < 2:
-        raise EmoboxError("cross-corpus needs at least two corpora")
     ws = workspace_of(workspace)
+    names = select_corpora(ws, corpora or list(CROSS_DEFAULT), None)
+    if len(names) < 2:
+        raise EmoboxError("cross-corpus needs at least two corpora")
     chosen_recipe = recipe_of(recipe, grid, setting, epochs)
-    names = [prepared(ws, c) for c in corpora]
+    if test_split is None:
+        test_split = ensure_balanced(ws, names)
     wanted = [lab.strip() for lab in labels.split(",") if lab.strip()] if labels else None
     with ResultsDB(ws.results) as db:
-        results = run_cross(ws, names, store_name(model), labels=wanted, space=space,
-                            test_split=test_split, recipe=chosen_recipe, layer=layer,
-                            seed=seed, db=db, allow_missing=allow_missing,
-                            show_progress=not json_output)
+        results = [r for m in _models(models)
+                   for r in run_cross(ws, names, m, labels=wanted,
+                                      space=None if space == "native" else space,
+                                      test_split=test_split, recipe=chosen_recipe, layer=layer,
+                                      seed=seed, db=db, allow_missing=allow_missing,
+                                      show_progress=not json_output)]
         ids = {r.key.id for r in results}
         matrices = cross_matrices([r for r in db.runs(protocol="cross") if r.key.id in ids])
     if json_output:
         print_json(cross_json(matrices))
         return
     print_tables(out, [], matrices)
+
+
+@run_app.command("ood")
+def run_ood_command(
+    corpora: OptionalCorpora = None,
+    group: CorporaGroupOption = None,
+    models: ModelsOption = None,
+    prior: Annotated[str, typer.Option(help="Target prior of the logit adjustment: oracle "
+                                       "(the target's label frequencies, as SER Evals), "
+                                       "uniform, em (estimated, no labels) or none."
+                                       )] = "oracle",
+    serval_splits: Annotated[bool, typer.Option(
+        "--serval-splits", help="SER Evals' random 80/20 utterance split (seed 34; not "
+        "speaker-independent) instead of our default partitions.")] = False,
+    metric: Annotated[str, typer.Option(help="Metric of the matrix (SER Evals publishes "
+                                        "several; macro_f1, ua, wa).")] = "macro_f1",
+    recipe: RecipeOption = "serval",
+    setting: SetOption = None,
+    epochs: EpochsOption = None,
+    layer: LayerOption = None,
+    seed: SeedOption = 0,
+    allow_missing: AllowMissingOption = False,
+    workspace: WorkspaceOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """SER Evals Table 3: in-domain and out-of-domain (within each eligibility cluster, with
+    logit adjustment) in the 8-class space; the matrix, its row and column means, and the
+    weighted score."""
+    from emobox.report import ood_json, ood_matrices, print_tables
+    from emobox.runs import ResultsDB
+    from emobox.runs.ood import run_ood
+
+    ws = workspace_of(workspace)
+    names = select_corpora(ws, corpora, group)
+    chosen_recipe = recipe_of(recipe, None, setting, epochs)
+    with ResultsDB(ws.results) as db:
+        results = [r for m in _models(models)
+                   for r in run_ood(ws, names, m, recipe=chosen_recipe, prior=prior,
+                                    use_serval_splits=serval_splits, layer=layer, seed=seed,
+                                    db=db, allow_missing=allow_missing,
+                                    show_progress=not json_output)]
+        ids = {r.key.id for r in results}
+        matrices = ood_matrices([r for r in db.runs(protocol="ood") if r.key.id in ids],
+                                metric)
+    if json_output:
+        print_json(ood_json(matrices))
+        return
+    print_tables(out, [], [], ood=matrices)
+
+
+@run_app.command("layers")
+def run_layers_command(
+    corpora: OptionalCorpora = None,
+    group: CorporaGroupOption = None,
+    models: ModelsOption = None,
+    scheme: SchemeOption = None,
+    fold: Annotated[list[str] | None, typer.Option(
+        "--fold", help="Only this fold (repeatable; default every fold).",
+        show_default=False)] = None,
+    recipe: RecipeOption = "emobox",
+    grid: GridOption = None,
+    setting: SetOption = None,
+    epochs: EpochsOption = None,
+    seed: SeedOption = 0,
+    workspace: WorkspaceOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """UA per layer of one extraction (EmoBox evaluated only the last): the curve of each
+    corpus and its best layer."""
+    from rich.table import Table
+
+    from emobox.report import layer_curves
+    from emobox.runs import ResultsDB
+    from emobox.runs.protocols import run_layers
+
+    ws = workspace_of(workspace)
+    names = select_corpora(ws, corpora, group)
+    chosen_recipe = recipe_of(recipe, grid, setting, epochs)
+    with ResultsDB(ws.results) as db:
+        results = [r for m in _models(models) for n in names
+                   for r in run_layers(ws, n, m, scheme=scheme_for(n, scheme),
+                                       recipe=chosen_recipe, seed=seed, folds=fold, db=db,
+                                       show_progress=not json_output)]
+        ids = {r.key.id for r in results}
+        curves = layer_curves([r for r in db.runs(protocol="layers") if r.key.id in ids])
+    if json_output:
+        print_json(curves)
+        return
+    for curve in curves:
+        table = Table(title=f"UA per layer: {curve['corpus']} ({curve['model']}), best "
+                      f"layer {curve['best_layer']}")
+        table.add_column("layer", justify="right")
+        table.add_column("UA", justify="right")
+        for lay, (mean, std) in curve["ua"].items():
+            table.add_row(str(lay), f"{100 * mean:.1f} ± {100 * std:.1f}",
+                          style="bold" if int(lay) == curve["best_layer"] else None)
+        out.print(table)

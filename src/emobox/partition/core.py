@@ -366,3 +366,17 @@ def stratified(utts: list[Utterance], *, seed: int = 0, test_fraction: float = 0
     test = _stratified_test(utts, test_fraction, random.Random(seed), by)
     return [Fold(train=[u.key for u in utts if u.key not in test], valid=[],
                  test=[u.key for u in utts if u.key in test])]
+
+
+@scheme("random", speaker_independent=False)
+def random_split(utts: list[Utterance], *, seed: int = 0, test_fraction: float = 0.2
+                 ) -> list[Fold]:
+    """One fold: `test_fraction` of the utterances drawn at random (not stratified, not
+    speaker-independent) — SER Evals' split (80/20, seed 34) with ``--serval-splits``."""
+    if not 0 < test_fraction < 1:
+        raise EmoboxError(f"test fraction must be in (0, 1), not {test_fraction}")
+    keys = sorted(u.key for u in utts)
+    random.Random(seed).shuffle(keys)
+    test = set(keys[: int(round(test_fraction * len(keys)))])
+    return [Fold(train=[u.key for u in utts if u.key not in test], valid=[],
+                 test=[u.key for u in utts if u.key in test])]

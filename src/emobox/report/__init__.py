@@ -11,9 +11,13 @@ from emobox.report.tables import (
     intra_json,
     intra_rows,
     intra_table,
+    layer_curves,
+    ood_json,
+    ood_matrices,
+    ood_table,
     print_tables,
 )
 
 __all__ = ["CrossMatrix", "IntraRow", "by_setting", "cross_json", "cross_matrices",
            "cross_table", "describe_setting", "intra_json", "intra_rows", "intra_table",
-           "print_tables"]
+           "layer_curves", "ood_json", "ood_matrices", "ood_table", "print_tables"]

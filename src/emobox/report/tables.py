@@ -113,15 +113,20 @@ def intra_table(rows: Sequence[IntraRow], title: str = "Intra-corpus") -> Table:
 
 
 def print_tables(console: Any, rows: Sequence[IntraRow], matrices: Sequence[CrossMatrix],
-                 title: str = "Intra-corpus") -> None:
-    """Print each setting's intra-corpus table and each cross-corpus matrix, every one with
-    the line that says what it shows."""
+                 title: str = "Intra-corpus", ood: Sequence[OodMatrix] = ()) -> None:
+    """Print each setting's intra-corpus table, each cross-corpus matrix and each OOD
+    matrix, every one with the line that says what it shows."""
     for group in by_setting(rows).values():
         console.print(intra_table(group, title))
         console.print(f"[dim]{describe_setting(group[0].key)}[/]", soft_wrap=True)
     for matrix in matrices:
         console.print(cross_table(matrix, title=f"Cross-corpus accuracy ({matrix.model})"))
         console.print(f"[dim]{describe_setting(matrix.key)}[/]", soft_wrap=True)
+    for m in ood:
+        console.print(ood_table(m))
+        console.print(f"[dim]{describe_setting(m.key)} · splits "
+                      f"{'SER Evals random 80/20' if m.key.scheme == 'serval' else 'ours'}[/]",
+                      soft_wrap=True)
 
 
 def intra_json(rows: Sequence[IntraRow]) -> list[dict[str, Any]]:
@@ -158,6 +163,76 @@ def cross_matrices(records: Sequence[RunRecord], metric: str = "wa") -> list[Cro
     return sorted(out, key=lambda m: (setting_of(m.key), m.model))
 
 
+@dataclass
+class OodMatrix:
+    """SER Evals' train × test matrix of one model and setting, with its reductions."""
+
+    model: str
+    key: RunKey  # an out-of-domain cell's key (prior = the OOD prior)
+    matrix: dict[tuple[str, str], float]
+    metric: str
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        from emobox.metrics import ood_summary
+
+        return ood_summary(self.matrix)
+
+
+def ood_matrices(records: Sequence[RunRecord], metric: str = "macro_f1") -> list[OodMatrix]:
+    """One matrix per (model, recipe, seed, splits, OOD prior) of the ``ood`` runs; the
+    in-domain cells (prior none) join every prior's matrix of their setting."""
+    groups: dict[str, list[RunRecord]] = defaultdict(list)
+    for r in records:
+        if r.key.protocol == "ood":
+            k = r.key
+            setting = json.dumps([k.model, k.recipe, k.hparams, k.seed, k.layer,
+                                  k.scheme == "serval"], sort_keys=True, default=str)
+            groups[setting].append(r)
+    out = []
+    for runs in groups.values():
+        diagonal = [r for r in runs if r.key.train_corpus == r.key.test_corpus]
+        priors = sorted({r.key.prior for r in runs if r.key.train_corpus != r.key.test_corpus})
+        for prior in priors or ["none"]:
+            cells = diagonal + [r for r in runs if r.key.prior == prior
+                                and r.key.train_corpus != r.key.test_corpus]
+            key = next((r.key for r in cells if r.key.prior == prior), cells[0].key)
+            out.append(OodMatrix(key.model, key, {(r.key.train_corpus, r.key.test_corpus):
+                                                  float(r.metrics[metric]) for r in cells},
+                                 metric))
+    return sorted(out, key=lambda m: (m.model, m.key.prior))
+
+
+def ood_table(m: OodMatrix) -> Table:
+    """The matrix (rows: trained on, columns: tested on) with row and column means."""
+    s = m.summary
+    corpora = sorted({c for pair in m.matrix for c in pair})
+    table = Table(title=f"In-domain / out-of-domain {m.metric} ({m.model})",
+                  caption=f"ID {100 * s['id_mean']:.1f} ± {100 * s['id_std']:.1f} · OOD "
+                  f"{100 * s['ood_mean']:.1f} ± {100 * s['ood_std']:.1f} · weighted "
+                  f"{100 * s['weighted']:.1f} (λ = 1; prior {m.key.prior})")
+    table.add_column("train ↓ / test →")
+    for c in corpora:
+        table.add_column(c, justify="right")
+    table.add_column("OOD row mean", justify="right")
+    for i in corpora:
+        row = s["rows"].get(i)
+        table.add_row(i, *(f"{100 * m.matrix[(i, j)]:.1f}" if (i, j) in m.matrix else ""
+                           for j in corpora), "" if row is None else f"{100 * row:.1f}")
+    table.add_row("unseen (column mean)", *(f"{100 * s['columns'][j]:.1f}"
+                                             if j in s["columns"] else "" for j in corpora), "",
+                  style="bold")
+    return table
+
+
+def ood_json(matrices: Sequence[OodMatrix]) -> list[dict[str, Any]]:
+    return [{"model": m.model, "metric": m.metric, "prior": m.key.prior,
+             "splits": "serval" if m.key.scheme == "serval" else "ours",
+             "recipe": m.key.recipe, "summary": m.summary,
+             "cells": [{"train": i, "test": j, "value": v}
+                       for (i, j), v in sorted(m.matrix.items())]} for m in matrices]
+
+
 def cross_table(matrix: CrossMatrix | dict[tuple[str, str], float],
                 title: str = "Cross-corpus accuracy") -> Table:
     cells = matrix.matrix if isinstance(matrix, CrossMatrix) else matrix
@@ -185,3 +260,23 @@ def cross_json(matrices: Sequence[CrossMatrix]) -> list[dict[str, Any]]:
 
 def _pct(mean: float, std: float) -> str:
     return f"{100 * mean:.1f} ± {100 * std:.1f}"
+
+
+def layer_curves(records: Sequence[RunRecord], metric: str = "ua") -> list[dict[str, Any]]:
+    """Per (model, corpus, setting): `metric` per layer (mean, std over folds) and the best
+    layer."""
+    groups: dict[str, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
+    keys: dict[str, RunKey] = {}
+    for r in records:
+        if r.key.protocol == "layers":
+            g = r.key.group("fold", "layer")
+            groups[g][int(r.key.layer or 0)].append(float(r.metrics[metric]))
+            keys[g] = r.key
+    out = []
+    for g, per_layer in groups.items():
+        stats = {layer: mean_std(v) for layer, v in sorted(per_layer.items())}
+        best = max(stats, key=lambda layer: stats[layer][0])
+        out.append({"model": keys[g].model, "corpus": keys[g].train_corpus, "metric": metric,
+                    "ua": stats, "best_layer": best,
+                    "setting": describe_setting(keys[g])})
+    return sorted(out, key=lambda c: (c["model"], c["corpus"]))

@@ -16,10 +16,11 @@ from emobox.features.store import FeatureStore
 from emobox.labels import OTHER, apply_label_space
 from emobox.manifest import Utterance, read_manifest
 from emobox.metrics import evaluate
-from emobox.partition import Splits, official_validation, validation_split
+from emobox.partition import Fold, Splits, official_validation, validation_split
 from emobox.progress import track
 from emobox.runs.key import RunKey
 from emobox.runs.results import ResultsDB
+from emobox.train.export import save_model
 from emobox.train.recipe import EMOBOX, Recipe
 from emobox.train.sweep import TrainedModel, train_sweep
 from emobox.workspace import Workspace
@@ -108,6 +109,9 @@ def evaluate_and_store(db: ResultsDB | None, key: RunKey, trained: TrainedModel,
     log.info("%s %s→%s fold %s: UA %.3f WA %.3f (run %s)", key.protocol, key.train_corpus,
              key.test_corpus, key.fold, metrics["ua"], metrics["wa"], key.id)
     if db is not None:
+        save_model(trained, db.heads_dir / key.id, run_id=key.id, run_key=key.to_dict(),
+                   model=key.model, features=dict(key.features), corpus=key.train_corpus,
+                   metrics={m: metrics[m] for m in ("ua", "wa", "macro_f1")})
         with db.transaction():
             db.add(key, metrics, info=info,
                    predictions=[(k, y, p, row.tolist())
@@ -120,6 +124,17 @@ def evaluate_and_store(db: ResultsDB | None, key: RunKey, trained: TrainedModel,
                        info={"curve": curve.to_dict(), "selected": curve.config ==
                              trained.config, "selected_run": key.id})
     return RunResult(key, metrics, info)
+
+
+def stored(db: ResultsDB | None, key: RunKey, *, head: bool = True) -> RunResult | None:
+    """The finished run of `key` when the database has it (and, with `head`, its saved head):
+    a rerun skips it."""
+    if db is None:
+        return None
+    record = db.get(key)
+    if record is None or (head and not (db.heads_dir / key.id / "config.json").is_file()):
+        return None
+    return RunResult(key, record.metrics, record.info)
 
 
 def split_validation(utts: Sequence[Utterance], train: Sequence[tuple[str, str]],
@@ -182,10 +197,13 @@ def run_intra(
     db: ResultsDB | None = None,
     allow_missing: bool = False,
     no_valid: bool = False,
+    resume: bool = True,
+    protocol: str = "intra",
     show_progress: bool = True,
 ) -> list[RunResult]:
     """Train the recipe's grid on every fold of `scheme` (or the `folds` named), select on
-    validation, then test; returns per-fold results."""
+    validation, then test; returns per-fold results. With `resume`, folds already in the
+    database are skipped (a killed grid rerun finishes the rest, adding no duplicates)."""
     plan = corpus if isinstance(corpus, IntraPlan) else plan_intra(
         workspace, [corpus], model, scheme=scheme, recipe=recipe, layer=layer)[0]
     labels = sorted({u.label for u in plan.utts})
@@ -204,23 +222,48 @@ def run_intra(
                  for part, keys in fold.to_dict().items()}
         if not parts["test"][0]:
             raise EmoboxError(f"{where}: the test split is empty")
+        key = RunKey(protocol=protocol, train_corpus=plan.corpus, test_corpus=plan.corpus,
+                     model=model, features=plan.store.identity(), layer=plan.layer,
+                     recipe=plan.recipe.id, hparams={**plan.recipe.hparams(),
+                                                     **({"no_valid": True} if no_valid else {})},
+                     scheme=plan.splits.scheme, scheme_params=plan.splits.params,
+                     label_space=plan.recipe.label_space, prior="none",
+                     fold=name, seed=seed)
+        if resume and (done := stored(db, key)) is not None:
+            results.append(done)
+            continue
         train, valid, note = split_validation(
             plan.utts, parts["train"][0], parts["valid"][0], plan.recipe, seed=seed,
             speaker_disjoint=plan.splits.speaker_independent, no_valid=no_valid)
         trained = train_sweep(plan.store, train, valid, plan.recipe, labels=labels,
                               layer=plan.layer, seed=seed)
-        key = RunKey(protocol="intra", train_corpus=plan.corpus, test_corpus=plan.corpus,
-                     model=model, features=plan.store.identity(), layer=plan.layer,
-                     recipe=plan.recipe.id, hparams=plan.recipe.hparams(),
-                     scheme=plan.splits.scheme, scheme_params=plan.splits.params,
-                     label_space=plan.recipe.label_space, prior="none",
-                     fold=name, seed=seed)
         info = {"excluded_test": parts["test"][1],
                 "excluded_train": parts["train"][1] + parts["valid"][1],
                 "notes": [*plan.splits.notes, *([note] if note else [])]}
         results.append(evaluate_and_store(db, key, trained, plan.store, parts["test"][0],
                                           labels, info))
     return results
+
+
+#: EmoBox Table 5's corpora.
+CROSS_DEFAULT = ("iemocap", "meld", "ravdess", "savee")
+
+
+def ensure_balanced(workspace: Workspace, corpora: Sequence[str], name: str = "balanced"
+                    ) -> str | None:
+    """The test split of a cross-corpus grid: EmoBox's balanced track2 sets (built with the
+    presets when missing) when every corpus has a preset; otherwise None (whole corpora)."""
+    from emobox.partition.balanced import TRACK2, preset_test_set
+
+    if not all(c in TRACK2 for c in corpora):
+        return None
+    for c in corpora:
+        path = workspace.splits(c, name)
+        if not path.is_file():
+            chosen = preset_test_set(c, read_manifest(workspace.manifest(c)))
+            Splits(name, {"1": Fold(train=[], valid=[], test=chosen.keys)},
+                   {"preset": "track2", "labels": chosen.labels}).save(path)
+    return name
 
 
 def cross_labels(manifests: dict[str, list[Utterance]], labels: Sequence[str] | None
@@ -256,6 +299,7 @@ def run_cross(
     seed: int = 0,
     db: ResultsDB | None = None,
     allow_missing: bool = False,
+    resume: bool = True,
     show_progress: bool = True,
 ) -> list[RunResult]:
     """For every ordered pair (i, j), i ≠ j: train on corpus i (minus its validation split —
@@ -292,8 +336,20 @@ def run_cross(
             raise EmoboxError(f"{c}: no test utterance in the labels {', '.join(labels)}")
     scheme_params = {"test_split": test_split or "whole corpus",
                      "valid_fraction": recipe.valid_fraction, "labels": labels}
+    def cross_key(source: str, target: str) -> RunKey:
+        return RunKey(protocol="cross", train_corpus=source, test_corpus=target, model=model,
+                      features=stores[target].identity(), layer=layer,
+                      recipe=recipes[source].id, hparams=recipes[source].hparams(),
+                      scheme="cross", scheme_params=scheme_params,
+                      label_space=space or "native", prior="none", fold="all", seed=seed)
+
     results = []
     for source in track(corpora, "cross-corpus") if show_progress else corpora:
+        done = [stored(db, cross_key(source, t)) if resume else None
+                for t in corpora if t != source]
+        if all(d is not None for d in done):
+            results += done
+            continue
         held_out = set(tests[source]) if test_split else set()
         utts = [u for u in manifests[source] if u.label in allowed and u.key not in held_out]
         official = set(official_validation(utts, source))
@@ -317,12 +373,24 @@ def run_cross(
             if target == source:
                 continue
             test, n_missing = test_sets[target]
-            key = RunKey(protocol="cross", train_corpus=source, test_corpus=target,
-                         model=model, features=stores[target].identity(), layer=layer,
-                         recipe=recipes[source].id, hparams=recipes[source].hparams(),
-                         scheme="cross", scheme_params=scheme_params,
-                         label_space=space or "native", prior="none", fold="all", seed=seed)
+            key = cross_key(source, target)
             info = {"excluded_test": n_missing, "excluded_train": n_train + n_valid}
             results.append(evaluate_and_store(db, key, trained, stores[target], test, labels,
                                               info))
+    return results
+
+
+def run_layers(workspace: Workspace, corpus: str, model: str, *, scheme: str,
+               recipe: Recipe = EMOBOX, seed: int = 0, folds: Sequence[str] | None = None,
+               db: ResultsDB | None = None, resume: bool = True,
+               show_progress: bool = True) -> list[RunResult]:
+    """The recipe trained on every stored layer of one extraction (EmoBox evaluated only the
+    last): one result per (layer, fold), protocol ``layers``."""
+    store = open_store(workspace, model, corpus)
+    results = []
+    for layer in track(store.layers, f"layers {corpus}") if show_progress else store.layers:
+        plan = plan_intra(workspace, [corpus], model, scheme=scheme, recipe=recipe,
+                          layer=layer)[0]
+        results += run_intra(workspace, plan, model, scheme=scheme, seed=seed, folds=folds,
+                             db=db, resume=resume, protocol="layers", show_progress=False)
     return results

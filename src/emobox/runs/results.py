@@ -129,6 +129,11 @@ class ResultsDB:
         finally:
             self._in_transaction = False
 
+    @property
+    def heads_dir(self) -> Path:
+        """Where the runs' trained heads are saved (``heads/<run id>/`` in the workspace)."""
+        return self.path.parent / "heads"
+
     def __enter__(self) -> ResultsDB:
         return self
 
@@ -157,6 +162,21 @@ class ResultsDB:
                 [(row, p[0], p[1], p[2], json.dumps(p[3]) if len(p) > 3 else None)
                  for p in predictions])
         return row
+
+    def get(self, key: RunKey) -> RunRecord | None:
+        """The stored run of `key`, or None."""
+        row = self._conn.execute("SELECT id, run_key, metrics, info, version, created FROM runs "
+                                 "WHERE run_id=?", (key.id,)).fetchone()
+        return None if row is None else RunRecord(row[0], RunKey.from_dict(json.loads(row[1])),
+                                                  json.loads(row[2]), json.loads(row[3]),
+                                                  row[4], row[5])
+
+    def delete(self, run_ids: Sequence[str]) -> int:
+        """Delete runs (and their predictions) by run id; returns how many went."""
+        with self.transaction():
+            cur = self._conn.executemany("DELETE FROM runs WHERE run_id=?",
+                                         [(r,) for r in run_ids])
+        return cur.rowcount if cur.rowcount >= 0 else len(run_ids)
 
     def has(self, key: RunKey) -> bool:
         return self._conn.execute("SELECT 1 FROM runs WHERE run_id=?", (key.id,)).fetchone() \
