@@ -1,8 +1,10 @@
 #!/bin/sh
-# Debian packages emobox needs: espeak-ng (demo corpora). Installed when missing and root.
+# Debian packages emobox needs: espeak-ng (demo corpora); chromium (the browser the HTML
+# report is tested in). Installed when missing and root.
 set -e
 missing=""
 command -v espeak-ng >/dev/null 2>&1 || missing="$missing espeak-ng"
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing Debian packages:$missing"

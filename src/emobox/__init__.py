@@ -66,6 +66,9 @@ _EXPORTS = {
     "Recipe": "emobox.train",
     "get_recipe": "emobox.train",
     "Workspace": "emobox.workspace",
+    "Dataset": "emobox.api",
+    "score": "emobox.api",
+    "predict_files": "emobox.predict",
 }
 _SUBMODULES = ("metrics",)
 

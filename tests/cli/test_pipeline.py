@@ -221,3 +221,34 @@ def test_models_lists_handcrafted_feature_sets():
     names = [m["name"] for m in data]
     assert names[:3] == ["egemaps", "egemaps-lld", "logmel"]
     assert "microsoft/wavlm-large" in [m.get("hub_id") for m in data]
+
+
+def test_predict_a_demo_file_with_a_run(demo_ws):
+    ws, _ = demo_ws
+    runs = json.loads(runner.invoke(app, ["runs", "list", "-w", str(ws), "--json"]).stdout)
+    run = next(r["run"] for r in runs if r["protocol"] == "intra" and r["train"] == "demo-en")
+    wav = next((Workspace(ws).root / "raw" / "demo-en").rglob("*_ang_00.wav"))
+    result = runner.invoke(app, ["predict", str(wav), "--run", run, "-w", str(ws), "--json"])
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.stdout)
+    assert row["file"] == str(wav) and row["start"] == 0.0
+    assert set(row["probabilities"]) == {"Angry", "Fear", "Happy", "Neutral", "Sad"}
+    assert abs(sum(row["probabilities"].values()) - 1) < 1e-5
+    assert row["emotion"] == max(row["probabilities"], key=row["probabilities"].get)
+    bad = cli("predict", str(wav), "-w", str(ws))
+    assert bad.returncode == 2 and "exactly one of --run" in bad.stderr
+
+
+def test_readme_api_example_runs(demo_ws, monkeypatch):
+    import re
+    from pathlib import Path
+
+    ws, _ = demo_ws
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    code = re.search(r"<!-- api-example -->\n```python\n(.*?)```", readme, re.S).group(1)
+    monkeypatch.setenv("EMOBOX_WORKSPACE", str(ws))
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert 0.0 <= namespace["metrics"]["ua"] <= 1.0
+    report = json.loads(runner.invoke(app, ["report", "-w", str(ws), "--json"]).stdout)
+    assert any(r["model"] == "my-model" for r in report["intra"])

@@ -60,9 +60,11 @@ def demo_command(
     elapsed = time.perf_counter() - start
     if json_output:
         print_json({"model": result.model, "seconds": round(elapsed, 1),
+                    "report": str(result.report), "html": str(result.html),
                     "intra": intra_json(result.intra), "cross": cross_json(result.cross)})
         return
     print_tables(out, result.intra, result.cross, title=f"Intra-corpus ({result.model})")
+    out.print(f"Report: {result.report} · HTML leaderboard: {result.html}", soft_wrap=True)
     out.print(f"The demo corpora are synthetic (espeak-ng). Workspace: {ws.root} · "
               f"{elapsed:.0f} s · rerun tables with `emobox report -w {ws.root}`",
               soft_wrap=True)

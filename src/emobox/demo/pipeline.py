@@ -3,12 +3,13 @@
 synthesise → prepare → partition (the default scheme: ``paper`` for corpora outside EmoBox,
 here leave-one-speaker-out for 4–6 balanced speakers) → extract (every layer, as `emobox
 extract`) → train/test (intra-corpus folds and every cross-corpus pair) → tables from the
-results database.
+results database, written with the plots and the HTML leaderboard into ``reports/``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from emobox.corpora import get_corpus, prepare
 from emobox.demo.synth import DemoSpec, synthesise_demo
@@ -17,6 +18,8 @@ from emobox.manifest import read_manifest
 from emobox.partition import default_scheme, partition
 from emobox.progress import console
 from emobox.report import CrossMatrix, IntraRow, cross_matrices, intra_rows
+from emobox.report.formats import table4, table5
+from emobox.report.html import build_site
 from emobox.runs import ResultsDB, run_cross, run_intra
 from emobox.train import EMOBOX, Recipe
 from emobox.workspace import Workspace
@@ -30,6 +33,8 @@ class DemoResult:
     model: str
     intra: list[IntraRow]
     cross: list[CrossMatrix]
+    report: Path | None = None
+    html: Path | None = None
 
 
 def run_demo(
@@ -68,4 +73,10 @@ def run_demo(
                              show_progress=show_progress)
         ids = {r.key.id for r in results}
         records = [r for r in db.runs() if r.key.id in ids]
-    return DemoResult(corpora, store, intra_rows(records), cross_matrices(records))
+        html = build_site(db, workspace.reports / "html", records)
+    rows, matrices = intra_rows(records), cross_matrices(records)
+    report = workspace.reports / "report.md"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text("\n".join(g.markdown() for g in [*table4(rows), *table5(matrices)]),
+                      encoding="utf-8")
+    return DemoResult(corpora, store, rows, matrices, report, html)

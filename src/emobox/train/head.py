@@ -136,10 +136,17 @@ class StackedHeads(nn.Module):
         return torch.stack(out)
 
     def select(self, i: int) -> StackedHeads:
-        """A copy holding configuration `i` only (for prediction and export)."""
+        """A copy holding configuration `i` only, at its own hidden size (for prediction and
+        export)."""
+        h = self.hidden[i]
         one = StackedHeads.__new__(StackedHeads)
         nn.Module.__init__(one)
-        one.kind, one.dropout, one.hidden = self.kind, [self.dropout[i]], [self.hidden[i]]
+        one.kind, one.dropout, one.hidden = self.kind, [self.dropout[i]], [h]
+        sizes = {"w1": (slice(None), slice(None, h)), "b1": (slice(None, h),),
+                 "ln_g": (slice(None, h),), "ln_b": (slice(None, h),),
+                 "w2": (slice(None) if self.kind == "linear" else slice(None, h),)}
         for name, param in self.named_parameters():
-            setattr(one, name, nn.Parameter(param.detach()[i:i + 1].clone()))
+            value = param.detach()[i]
+            value = value[sizes[name]] if name in sizes else value
+            setattr(one, name, nn.Parameter(value.unsqueeze(0).clone()))
         return one.eval()

@@ -71,6 +71,20 @@ class TrainedModel:
             out[idx] = self.head.packed(*data.packed(idx))[0].numpy()
         return out
 
+    @torch.inference_mode()
+    def logits_of(self, features: Sequence[np.ndarray]) -> np.ndarray:
+        """Class logits of freshly extracted features, each ``(len(self.layers), T, D)``
+        (the layers this model was trained on, in order)."""
+        out = np.zeros((len(features), len(self.labels)), dtype=np.float32)
+        for i, f in enumerate(features):
+            layers = [self.norm(torch.from_numpy(np.array(f[j], dtype=np.float32)))
+                      for j in range(len(self.layers))]
+            x = layers[0] if len(layers) == 1 else torch.stack(layers)
+            n = layers[0].shape[0]
+            out[i] = self.head.packed(x, torch.zeros(n, dtype=torch.long),
+                                      torch.tensor([n]))[0, 0].numpy()
+        return out
+
     def predict(self, store: FeatureStore, keys: Sequence[str]) -> tuple[list[str], np.ndarray]:
         """Predicted labels and class probabilities."""
         logits = self.logits(store, keys)

@@ -1,0 +1,59 @@
+"""Predict emotions of audio files with a trained head: the features it was trained on are
+extracted with the same settings (model source, layers, precision, Whisper mode), then the
+head gives class probabilities — per file, or per window of a long file."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from emobox.audio import load
+from emobox.errors import AudioError, EmoboxError
+from emobox.features import get_extractor
+from emobox.features.registry import HANDCRAFTED
+from emobox.train.export import load_model
+
+
+def predict_files(files: Sequence[str | Path], model_dir: str | Path, *,
+                  window: float | None = None, device: str = "cpu") -> list[dict[str, Any]]:
+    """One row per file (or window): file, start, end, emotion, probabilities."""
+    model, config = load_model(model_dir)
+    features = config.get("features") or {}
+    name = config.get("model", "")
+    source = name if name in HANDCRAFTED else features.get("source") or name
+    options: dict[str, Any] = {} if name in HANDCRAFTED else {
+        "layers": list(model.layers), "device": device,
+        "precision": features.get("precision", "fp32"),
+        "whisper_mode": features.get("whisper_mode", "pad30"),
+        "layer_norm": bool(features.get("layer_norm", False))}
+    extractor = get_extractor(source, **options)
+    rows = []
+    for file in files:
+        path = Path(file)
+        if not path.is_file():
+            raise EmoboxError(f"audio file not found: {path}")
+        try:
+            audio = load(path, sample_rate=extractor.sample_rate)
+        except AudioError as exc:
+            raise EmoboxError(f"{path}: {exc}") from None
+        if not len(audio):
+            raise EmoboxError(f"{path}: no audio samples")
+        step = int(window * extractor.sample_rate) if window else len(audio)
+        spans = [(s, min(s + step, len(audio))) for s in range(0, len(audio), step)]
+        if len(spans) > 1 and spans[-1][1] - spans[-1][0] < step / 2:  # a short tail joins
+            spans[-2:] = [(spans[-2][0], spans[-1][1])]                # the window before
+        feats = extractor.extract_batch([audio[a:b] for a, b in spans])
+        if not all(np.isfinite(f).all() for f in feats):
+            raise EmoboxError(f"{path}: too short for {name} features (use a longer --window)")
+        logits = model.logits_of(feats)
+        probs = np.exp(logits - logits.max(1, keepdims=True))
+        probs /= probs.sum(1, keepdims=True)
+        for (a, b), p in zip(spans, probs):
+            rows.append({"file": str(path), "start": a / extractor.sample_rate,
+                         "end": b / extractor.sample_rate,
+                         "emotion": model.labels[int(p.argmax())],
+                         "probabilities": {lab: float(v) for lab, v in zip(model.labels, p)}})
+    return rows
