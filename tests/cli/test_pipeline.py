@@ -252,3 +252,17 @@ def test_readme_api_example_runs(demo_ws, monkeypatch):
     assert 0.0 <= namespace["metrics"]["ua"] <= 1.0
     report = json.loads(runner.invoke(app, ["report", "-w", str(ws), "--json"]).stdout)
     assert any(r["model"] == "my-model" for r in report["intra"])
+
+
+def test_balance_with_a_run_as_pseudo_labeler(demo_ws):
+    ws, _ = demo_ws
+    runs = json.loads(runner.invoke(app, ["runs", "list", "-w", str(ws), "--json"]).stdout)
+    run = next(r["run"] for r in runs if r["protocol"] == "intra" and r["train"] == "demo-en")
+    result = runner.invoke(app, ["balance", "demo-en", "-w", str(ws), "--space", "native",
+                                 "-n", "1", "--labeler", f"run:{run}", "--name", "agree",
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["agreement"]["checked"] == 60 and 0 < data["agreement"]["agreed"] <= 60
+    bad = cli("balance", "demo-en", "-w", str(ws), "--labeler", "nonsense")
+    assert bad.returncode == 2 and "--labeler takes run:RUN_ID" in bad.stderr

@@ -139,3 +139,22 @@ def test_a_crashed_grid_resumes_with_no_duplicates(tmp_path, monkeypatch):
 def test_balanced_sets_only_when_every_corpus_has_a_preset(tmp_path):
     ws = Workspace(tmp_path)
     assert ensure_balanced(ws, ["demo-en", "savee"]) is None
+
+
+def test_ray_executor_stores_every_cell_once(tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    four = ["Angry", "Happy", "Neutral", "Sad"]
+    fabricate(ws, "savee", four, speakers=["DC", "JE", "JK", "KL"])
+    fabricate(ws, "jlcorpus", four, speakers=["female1", "female2", "male1", "male2"])
+    args = ["run", "intra", "savee", "jlcorpus", "-m", "toy", "--epochs", "2", "-w",
+            str(ws.root), "--json"]
+    local = runner.invoke(app, [*args, "--executor", "local"])
+    assert local.exit_code == 0, local.output
+    with ResultsDB(ws.results) as db:
+        db.delete([r.run_id for r in db.runs()])
+    remote = runner.invoke(app, [*args, "--executor", "ray"])
+    assert remote.exit_code == 0, remote.output
+    with ResultsDB(ws.results) as db:
+        rows = db.runs(protocol="intra")
+    assert len(rows) == 8 and len({r.run_id for r in rows}) == 8
+    assert all(r.info["status"] == "done" for r in rows)

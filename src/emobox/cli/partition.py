@@ -216,6 +216,10 @@ def balance_command(
                                           "label.", min=1)] = 1,
     track2: Annotated[Path | None, typer.Option(help="Import an EmoBox track2 list instead "
                                                 "of selecting.", show_default=False)] = None,
+    labeler: Annotated[str | None, typer.Option(
+        help="Keep only utterances whose pseudo-label agrees with their label (EmoBox §2.3): "
+        "run:RUN_ID (a trained emobox head), emotion2vec (needs the funasr extra and its "
+        "weights) or module:function.", show_default=False)] = None,
     name: Annotated[str, typer.Option(help="Save as splits/<name>.json (one fold, test "
                                       "only).")] = "balanced",
     seed: SeedOption = 0,
@@ -231,18 +235,20 @@ def balance_command(
         preset_test_set,
         read_track2,
     )
+    from emobox.runs.labelers import get_labeler
 
     ws = workspace_of(workspace)
     corpus = prepared(ws, corpus)
     utts = read_manifest(ws.manifest(corpus))
+    pseudo = get_labeler(labeler, ws, corpus) if labeler else None
     chosen: BalancedSet
     if track2 is not None:
         chosen = read_track2(track2, utts, space=space)
     elif preset:
-        chosen = preset_test_set(corpus, utts, seed=seed)
+        chosen = preset_test_set(corpus, utts, seed=seed, labeler=pseudo)
     else:
         chosen = balanced_test_set(utts, space=space, speakers=_parse_speakers(speakers),
-                                   per_cell=per_cell, seed=seed)
+                                   per_cell=per_cell, seed=seed, labeler=pseudo)
     splits = Splits("balanced", {"1": Fold(train=[], valid=[], test=chosen.keys)},
                     {"seed": seed, "space": space, "per_cell": chosen.per_cell,
                      "labels": chosen.labels})

@@ -130,6 +130,8 @@ def run_intra_command(
     seed: SeedOption = 0,
     no_valid: NoValidOption = False,
     allow_missing: AllowMissingOption = False,
+    executor: Annotated[str, typer.Option(help="local, or ray (the grid's cells as Ray tasks; "
+                                          "a cluster when RAY_ADDRESS is set).")] = "local",
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -145,11 +147,22 @@ def run_intra_command(
     plans = [(m, plan) for m in _models(models) for n in names
              for plan in plan_intra(ws, [n], m, scheme=scheme_for(n, scheme),
                                     recipe=chosen_recipe, layer=layer)]
+    if executor == "local":
+        with ResultsDB(ws.results) as db:
+            results = [r for m, plan in plans
+                       for r in run_intra(ws, plan, m, scheme=plan.splits.scheme, seed=seed,
+                                          db=db, allow_missing=allow_missing,
+                                          no_valid=no_valid, show_progress=not json_output)]
+    else:
+        from emobox.runs.executors import run_tasks
+        from emobox.runs.protocols import intra_task
+
+        tasks = [(intra_task, {"root": str(ws.root), "corpus": plan.corpus, "model": m,
+                               "scheme": plan.splits.scheme, "recipe": chosen_recipe,
+                               "layer": layer, "seed": seed, "allow_missing": allow_missing,
+                               "no_valid": no_valid}) for m, plan in plans]
+        results = [r for cell in run_tasks(tasks, executor) for r in cell]
     with ResultsDB(ws.results) as db:
-        results = [r for m, plan in plans
-                   for r in run_intra(ws, plan, m, scheme=plan.splits.scheme, seed=seed,
-                                      db=db, allow_missing=allow_missing, no_valid=no_valid,
-                                      show_progress=not json_output)]
         ids = {r.key.id for r in results}
         rows = intra_rows([r for r in db.runs(protocol="intra") if r.key.id in ids])
     if json_output:

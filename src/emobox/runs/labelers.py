@@ -61,4 +61,37 @@ class Emotion2VecLabeler:
         return out
 
 
-__all__ = ["EMOTION2VEC", "Emotion2VecLabeler", "ModelLabeler"]
+def get_labeler(spec: str, workspace: Any, corpus: str) -> Any:
+    """A labeler from its command-line spelling: ``run:RUN_ID`` (a trained emobox head, on the
+    corpus's stored features of the run's model), ``emotion2vec`` (FunASR), or
+    ``module:function`` (any callable `(utterances) -> labels` importable by Python)."""
+    import importlib
+
+    from emobox.corpora import raw_root_of
+
+    kind, _, value = spec.partition(":")
+    if kind == "run" and value:
+        from emobox.features import FeatureStore
+        from emobox.runs.results import ResultsDB
+        from emobox.train.export import load_model
+
+        with ResultsDB(workspace.results) as db:
+            found = [r for r in db.runs() if r.run_id.startswith(value)]
+            if len(found) != 1:
+                raise EmoboxError(f"--labeler run:{value}: no such run (or ambiguous)")
+            head_dir = db.heads_dir / found[0].info.get("head", found[0].run_id)
+        trained, config = load_model(head_dir)
+        return ModelLabeler(trained, FeatureStore.open(workspace.features(config["model"],
+                                                                          corpus)))
+    if spec == "emotion2vec":
+        return Emotion2VecLabeler(raw_root_of(workspace, corpus))
+    if kind and value:
+        try:
+            return getattr(importlib.import_module(kind), value)
+        except (ImportError, AttributeError) as exc:
+            raise EmoboxError(f"--labeler {spec}: cannot import it ({exc})") from None
+    raise EmoboxError(f"--labeler takes run:RUN_ID, emotion2vec or module:function, not "
+                      f"{spec!r}")
+
+
+__all__ = ["EMOTION2VEC", "Emotion2VecLabeler", "ModelLabeler", "get_labeler"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from emobox.errors import EmoboxError
@@ -105,7 +106,7 @@ def evaluate_and_store(db: ResultsDB | None, key: RunKey, trained: TrainedModel,
     metrics = evaluate([y for _, y in test], predicted, labels)
     info = {"chosen": trained.config, "best_epoch": trained.epoch,
             "valid_ua": trained.valid_ua, "no_valid": trained.no_valid, "labels": list(labels),
-            "curves": [c.to_dict() for c in trained.curves], **(info or {})}
+            "curves": [c.to_dict() for c in trained.curves], **provenance(), **(info or {})}
     log.info("%s %s→%s fold %s: UA %.3f WA %.3f (run %s)", key.protocol, key.train_corpus,
              key.test_corpus, key.fold, metrics["ua"], metrics["wa"], key.id)
     if db is not None:
@@ -124,6 +125,19 @@ def evaluate_and_store(db: ResultsDB | None, key: RunKey, trained: TrainedModel,
                        info={"curve": curve.to_dict(), "selected": curve.config ==
                              trained.config, "selected_run": key.id})
     return RunResult(key, metrics, info)
+
+
+def provenance() -> dict[str, Any]:
+    """When a run finished, and the git commit of emobox's checkout when there is one."""
+    import subprocess
+    import time
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                                cwd=Path(__file__).parent, timeout=5).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    return {"finished": time.time(), "git": commit, "status": "done"}
 
 
 def stored(db: ResultsDB | None, key: RunKey, *, head: bool = True) -> RunResult | None:
@@ -394,3 +408,15 @@ def run_layers(workspace: Workspace, corpus: str, model: str, *, scheme: str,
         results += run_intra(workspace, plan, model, scheme=scheme, seed=seed, folds=folds,
                              db=db, resume=resume, protocol="layers", show_progress=False)
     return results
+
+
+def intra_task(root: str, corpus: str, model: str, scheme: str, recipe: Recipe,
+               layer: int | None, seed: int, allow_missing: bool, no_valid: bool
+               ) -> list[RunResult]:
+    """One (model, corpus) cell of an intra grid, self-contained for an executor: opens the
+    workspace and the results database itself."""
+    workspace = Workspace(Path(root))
+    with ResultsDB(workspace.results) as db:
+        return run_intra(workspace, corpus, model, scheme=scheme, recipe=recipe, layer=layer,
+                         seed=seed, db=db, allow_missing=allow_missing, no_valid=no_valid,
+                         show_progress=False)

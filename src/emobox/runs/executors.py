@@ -1,0 +1,43 @@
+"""Where a grid's cells run: in this process (``local``) or as Ray tasks (``ray``: on this
+machine's cores, or on a cluster with ``RAY_ADDRESS`` set). Each Ray task opens the results
+database itself; SQLite in WAL mode with a busy timeout lets several writers store their runs
+at once, each run in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from emobox.errors import EmoboxError
+
+EXECUTORS = ("local", "ray")
+
+
+def run_tasks(tasks: Sequence[tuple[Callable[..., Any], dict[str, Any]]], executor: str = "local",
+              *, workers: int | None = None) -> list[Any]:
+    """Call every ``(function, kwargs)`` and return the results in order."""
+    if executor not in EXECUTORS:
+        raise EmoboxError(f"--executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
+    if executor == "local":
+        return [fn(**kwargs) for fn, kwargs in tasks]
+    try:
+        import ray
+    except ImportError:
+        raise EmoboxError("--executor ray needs Ray: pip install 'emobox[ray]'") from None
+    started = not ray.is_initialized()
+    if started:
+        ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
+                 configure_logging=False)
+    try:
+        remote = ray.remote(num_cpus=1)(_call)
+        return ray.get([remote.remote(fn, kwargs) for fn, kwargs in tasks])
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _call(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    import torch
+
+    torch.set_num_threads(1)
+    return fn(**kwargs)
