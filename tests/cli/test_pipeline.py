@@ -174,6 +174,18 @@ def test_demo_with_a_tiny_transformers_model(tmp_path):
     assert len(data["cross"][0]["pairs"]) == 2 and data["model"] == "tiny-wavlm"
     genders = {u.gender for u in read_manifest(Workspace(ws).manifest("demo-en"))}
     assert genders == {"F", "M"}  # --speakers 2: one of each
+    # the other two protocols on the same extraction
+    layers = runner.invoke(app, ["run", "layers", "demo-en", "-m", str(model_dir), "--epochs",
+                                 "2", "-w", str(ws), "--json"])
+    assert layers.exit_code == 0, layers.output
+    (curve,) = json.loads(layers.stdout)
+    assert sorted(int(k) for k in curve["ua"]) == [0, 1, 2] and curve["model"] == "tiny-wavlm"
+    ood = runner.invoke(app, ["run", "ood", "demo-en", "demo-fr", "-m", str(model_dir),
+                              "--epochs", "2", "-w", str(ws), "--json"])
+    assert ood.exit_code == 0, ood.output
+    cells = json.loads(ood.stdout)[0]["cells"]
+    assert {(c["train"], c["test"]) for c in cells} == {("demo-en", "demo-en"),
+                                                      ("demo-fr", "demo-fr")}
     # the same folder under another spelling is the same store, found by its name
     info = runner.invoke(app, ["features", "info", "demo-en", "-m", "tiny-wavlm", "-w", str(ws),
                                "--json"])
