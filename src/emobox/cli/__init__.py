@@ -11,7 +11,7 @@ from emobox.cli.app import app
 from emobox.errors import EmoboxError, Interrupted
 
 for _module in pkgutil.iter_modules(__path__):
-    if _module.name not in ("app", "options"):
+    if _module.name not in ("app", "options", "config"):
         importlib.import_module(f"{__name__}.{_module.name}")
 
 

@@ -4,6 +4,7 @@ checked before anything is trained."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -34,9 +35,66 @@ from emobox.cli.options import (
     workspace_of,
 )
 
-run_app = typer.Typer(help="Train heads and evaluate: intra-corpus folds or cross-corpus pairs.",
-                      no_args_is_help=True)
+run_app = typer.Typer(help="The benchmark protocols: intra (EmoBox Table 4), cross (Table 5), "
+                      "ood (SER Evals Table 3), layers; or a whole benchmark from --config.",
+                      invoke_without_command=True)
 app.add_typer(run_app, name="run")
+DumpOption = Annotated[Path | None, typer.Option(
+    "--dump-config", help="Write the TOML file that reproduces this command line, and stop.",
+    show_default=False)]
+
+
+@run_app.callback()
+def run_callback(
+    ctx: typer.Context,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="Run a benchmark described in a TOML file (see --dump-config).",
+        show_default=False)] = None,
+    workspace: WorkspaceOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Run a protocol; `emobox run --config bench.toml` runs one described in a file."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if config is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit()
+    from emobox.cli.config import load
+    from emobox.errors import EmoboxError
+
+    protocol, params, seeds = load(config)
+    command = {"intra": run_intra_command, "cross": run_cross_command,
+               "ood": run_ood_command, "layers": run_layers_command}[protocol]
+    import inspect
+
+    accepted = set(inspect.signature(command).parameters)
+    unknown = sorted(set(params) - accepted)
+    if unknown:
+        raise EmoboxError(f"{config}: {protocol} has no option {unknown[0]!r}")
+    for seed in seeds:
+        command(**{**_defaults(command), **params, "seed": seed, "workspace": workspace,
+                   "json_output": json_output})
+
+
+def _defaults(command) -> dict:
+    """The default values of a command's parameters (what Typer would pass)."""
+    import inspect
+
+    return {name: p.default for name, p in inspect.signature(command).parameters.items()
+            if p.default is not inspect.Parameter.empty}
+
+
+def _dumped(protocol: str, params: dict) -> bool:
+    """Write --dump-config if asked; True when the command should stop there."""
+    path = params.get("dump_config")
+    if path is None:
+        return False
+    from emobox.cli.config import dump
+
+    dump(path, protocol, params)
+    out.print(f"wrote {path}: `emobox run --config {path}` reproduces this command",
+              soft_wrap=True)
+    return True
 
 
 @app.command("train")
@@ -132,12 +190,19 @@ def run_intra_command(
     allow_missing: AllowMissingOption = False,
     executor: Annotated[str, typer.Option(help="local, or ray (the grid's cells as Ray tasks; "
                                           "a cluster when RAY_ADDRESS is set).")] = "local",
+    dump_config: DumpOption = None,
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """EmoBox Table 4: models × corpora × folds. On every fold the recipe's grid is trained,
     selected on validation and tested; UA / WA / macro-F1 mean ± std over folds. Resumable:
     finished folds are skipped."""
+    params = dict(locals())
+    if _dumped("intra", params):
+        return
+    from emobox.cli.config import config_of
+
+    context = config_of("intra", params)
     from emobox.report import intra_json, intra_rows, print_tables
     from emobox.runs import ResultsDB, plan_intra, run_intra
 
@@ -151,7 +216,7 @@ def run_intra_command(
         with ResultsDB(ws.results) as db:
             results = [r for m, plan in plans
                        for r in run_intra(ws, plan, m, scheme=plan.splits.scheme, seed=seed,
-                                          db=db, allow_missing=allow_missing,
+                                          db=db, allow_missing=allow_missing, context=context,
                                           no_valid=no_valid, show_progress=not json_output)]
     else:
         from emobox.runs.executors import run_tasks
@@ -160,7 +225,8 @@ def run_intra_command(
         tasks = [(intra_task, {"root": str(ws.root), "corpus": plan.corpus, "model": m,
                                "scheme": plan.splits.scheme, "recipe": chosen_recipe,
                                "layer": layer, "seed": seed, "allow_missing": allow_missing,
-                               "no_valid": no_valid}) for m, plan in plans]
+                               "no_valid": no_valid, "context": context})
+                 for m, plan in plans]
         results = [r for cell in run_tasks(tasks, executor) for r in cell]
     with ResultsDB(ws.results) as db:
         ids = {r.key.id for r in results}
@@ -192,12 +258,19 @@ def run_cross_command(
     layer: LayerOption = None,
     seed: SeedOption = 0,
     allow_missing: AllowMissingOption = False,
+    dump_config: DumpOption = None,
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """EmoBox Table 5: train on each corpus, test on each other (default IEMOCAP, MELD,
     RAVDESS, SAVEE in shared4 on their balanced test sets); the accuracy matrix and its
     Eq. 1 average."""
+    params = dict(locals())
+    if _dumped("cross", params):
+        return
+    from emobox.cli.config import config_of
+
+    context = config_of("cross", params)
     from emobox.errors import EmoboxError
     from emobox.report import cross_json, cross_matrices, print_tables
     from emobox.runs import ResultsDB, run_cross
@@ -213,7 +286,7 @@ def run_cross_command(
     wanted = [lab.strip() for lab in labels.split(",") if lab.strip()] if labels else None
     with ResultsDB(ws.results) as db:
         results = [r for m in _models(models)
-                   for r in run_cross(ws, names, m, labels=wanted,
+                   for r in run_cross(ws, names, m, labels=wanted, context=context,
                                       space=None if space == "native" else space,
                                       test_split=test_split, recipe=chosen_recipe, layer=layer,
                                       seed=seed, db=db, allow_missing=allow_missing,
@@ -246,12 +319,19 @@ def run_ood_command(
     layer: LayerOption = None,
     seed: SeedOption = 0,
     allow_missing: AllowMissingOption = False,
+    dump_config: DumpOption = None,
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """SER Evals Table 3: in-domain and out-of-domain (within each eligibility cluster, with
     logit adjustment) in the 8-class space; the matrix, its row and column means, and the
     weighted score."""
+    params = dict(locals())
+    if _dumped("ood", params):
+        return
+    from emobox.cli.config import config_of
+
+    context = config_of("ood", params)
     from emobox.report import ood_json, ood_matrices, print_tables
     from emobox.runs import ResultsDB
     from emobox.runs.ood import run_ood
@@ -262,6 +342,7 @@ def run_ood_command(
     with ResultsDB(ws.results) as db:
         results = [r for m in _models(models)
                    for r in run_ood(ws, names, m, recipe=chosen_recipe, prior=prior,
+                                    context=context,
                                     use_serval_splits=serval_splits, layer=layer, seed=seed,
                                     db=db, allow_missing=allow_missing,
                                     show_progress=not json_output)]
@@ -288,11 +369,18 @@ def run_layers_command(
     setting: SetOption = None,
     epochs: EpochsOption = None,
     seed: SeedOption = 0,
+    dump_config: DumpOption = None,
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """UA per layer of one extraction (EmoBox evaluated only the last): the curve of each
     corpus and its best layer."""
+    params = dict(locals())
+    if _dumped("layers", params):
+        return
+    from emobox.cli.config import config_of
+
+    context = config_of("layers", params)
     from rich.table import Table
 
     from emobox.report import layer_curves
@@ -304,7 +392,7 @@ def run_layers_command(
     chosen_recipe = recipe_of(recipe, grid, setting, epochs)
     with ResultsDB(ws.results) as db:
         results = [r for m in _models(models) for n in names
-                   for r in run_layers(ws, n, m, scheme=scheme_for(n, scheme),
+                   for r in run_layers(ws, n, m, scheme=scheme_for(n, scheme), context=context,
                                        recipe=chosen_recipe, seed=seed, folds=fold, db=db,
                                        show_progress=not json_output)]
         ids = {r.key.id for r in results}

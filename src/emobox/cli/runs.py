@@ -1,4 +1,4 @@
-"""`emobox runs list|show|delete|export`, `emobox export head` and `emobox predict`."""
+"""`emobox runs list|show|delete|export` and `emobox predict`."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from emobox.cli.options import JsonOption, WorkspaceOption, print_json, workspac
 runs_app = typer.Typer(help="List, inspect, delete and export stored runs.",
                        no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
-export_app = typer.Typer(help="Export what emobox made (trained heads).", no_args_is_help=True)
-app.add_typer(export_app, name="export")
 
 RunArgument = Annotated[str, typer.Argument(help="A run id (see `emobox runs list`).",
                                             metavar="RUN_ID")]
@@ -140,26 +138,6 @@ def export_runs_command(
     else:
         raise EmoboxError(f"--output must end in .csv or .parquet, not {output.name!r}")
     out.print(f"{len(rows)} runs → {output}", soft_wrap=True)
-
-
-@export_app.command("head")
-def export_head_command(run: RunArgument, output: Annotated[Path, typer.Option(
-        "--out", "-o", help="Folder for model.safetensors and config.json.")],
-        workspace: WorkspaceOption = None) -> None:
-    """Copy a run's trained head (safetensors + JSON) out of the workspace."""
-    import shutil
-
-    from emobox.errors import EmoboxError
-
-    with _db(workspace) as db:
-        r = _find(db, run)
-        source = db.heads_dir / r.info.get("head", r.run_id)
-    if not (source / "config.json").is_file():
-        raise EmoboxError(f"run {r.run_id} has no saved head in {source}")
-    output.mkdir(parents=True, exist_ok=True)
-    for name in ("model.safetensors", "config.json"):
-        shutil.copy2(source / name, output / name)
-    out.print(f"head of run {r.run_id} → {output}", soft_wrap=True)
 
 
 @app.command("predict")

@@ -156,6 +156,36 @@ class FeatureStore:
         skip = {"format", "layers", "dim", "n_utterances", "n_frames", "dtype", "frame_rate"}
         return {k: v for k, v in self.meta.items() if k not in skip}
 
+    def to_pandas(self, layer: int | None = None, *, pooled: bool = True,
+                  manifest: Sequence[Any] | None = None) -> Any:
+        """One row per utterance: the `layer`'s pooled mean and std (``mean_0…``, ``std_0…``;
+        with ``pooled=False`` the frames, one row per frame with ``frame``), plus the
+        manifest's columns when `manifest` (its utterances) is given. Needs pandas."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise EmoboxError("FeatureStore.to_pandas needs pandas: pip install "
+                              "'emobox[parquet]'") from None
+        keys = self.keys()
+        if pooled:
+            mean = self.pooled_matrix(keys, layer, "mean")
+            std = self.pooled_matrix(keys, layer, "std")
+            frame = pd.DataFrame(np.hstack([mean, std]), columns=[
+                *(f"mean_{i}" for i in range(self.dim)), *(f"std_{i}" for i in range(self.dim))])
+            frame.insert(0, "key", keys)
+        else:
+            parts = [np.asarray(self.frames(k, layer), dtype=np.float32) for k in keys]
+            frame = pd.DataFrame(np.vstack(parts), columns=[f"f_{i}" for i in range(self.dim)])
+            frame.insert(0, "frame", np.concatenate([np.arange(len(p)) for p in parts]))
+            frame.insert(0, "key", np.repeat(keys, [len(p) for p in parts]))
+        if manifest is not None:
+            meta = pd.DataFrame([{"key": u.key, "dataset": u.dataset, "wav": u.wav,
+                                  "emo": u.emo, "label": u.label, "speaker": u.speaker,
+                                  "gender": u.gender, "lang": u.lang, "length": u.length}
+                                 for u in manifest])
+            frame = meta.merge(frame, on="key", how="right")
+        return frame
+
     def summary(self) -> dict[str, Any]:
         """What the store holds: model, layers, dim, counts, hours, size on disk, settings."""
         frame_rate = self.meta.get("frame_rate")

@@ -73,6 +73,7 @@ def run_ood(
     db: ResultsDB | None = None,
     allow_missing: bool = False,
     resume: bool = True,
+    context: dict | None = None,
     show_progress: bool = True,
 ) -> list[RunResult]:
     """The in-domain / out-of-domain matrix of `corpora` (runs of protocol ``ood``)."""
@@ -143,7 +144,8 @@ def run_ood(
             info = {"chosen": trained.config, "best_epoch": trained.epoch,
                     "labels": classes, "in_domain": target == source,
                     "notes": [*splits[source].notes, *([note] if note else [])],
-                    "curves": [c.to_dict() for c in trained.curves]}
+                    "curves": [c.to_dict() for c in trained.curves],
+                    **({"config": context} if context else {})}
             if db is not None:
                 if target == source:  # one head per trained model, under its in-domain run
                     save_model(trained, db.heads_dir / key.id, run_id=key.id,

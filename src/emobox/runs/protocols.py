@@ -213,6 +213,7 @@ def run_intra(
     no_valid: bool = False,
     resume: bool = True,
     protocol: str = "intra",
+    context: dict[str, Any] | None = None,
     show_progress: bool = True,
 ) -> list[RunResult]:
     """Train the recipe's grid on every fold of `scheme` (or the `folds` named), select on
@@ -253,7 +254,8 @@ def run_intra(
                               layer=plan.layer, seed=seed)
         info = {"excluded_test": parts["test"][1],
                 "excluded_train": parts["train"][1] + parts["valid"][1],
-                "notes": [*plan.splits.notes, *([note] if note else [])]}
+                "notes": [*plan.splits.notes, *([note] if note else [])],
+                **({"config": context} if context else {})}
         results.append(evaluate_and_store(db, key, trained, plan.store, parts["test"][0],
                                           labels, info))
     return results
@@ -314,6 +316,7 @@ def run_cross(
     db: ResultsDB | None = None,
     allow_missing: bool = False,
     resume: bool = True,
+    context: dict[str, Any] | None = None,
     show_progress: bool = True,
 ) -> list[RunResult]:
     """For every ordered pair (i, j), i ≠ j: train on corpus i (minus its validation split —
@@ -388,7 +391,8 @@ def run_cross(
                 continue
             test, n_missing = test_sets[target]
             key = cross_key(source, target)
-            info = {"excluded_test": n_missing, "excluded_train": n_train + n_valid}
+            info = {"excluded_test": n_missing, "excluded_train": n_train + n_valid,
+                    **({"config": context} if context else {})}
             results.append(evaluate_and_store(db, key, trained, stores[target], test, labels,
                                               info))
     return results
@@ -397,6 +401,7 @@ def run_cross(
 def run_layers(workspace: Workspace, corpus: str, model: str, *, scheme: str,
                recipe: Recipe = EMOBOX, seed: int = 0, folds: Sequence[str] | None = None,
                db: ResultsDB | None = None, resume: bool = True,
+               context: dict[str, Any] | None = None,
                show_progress: bool = True) -> list[RunResult]:
     """The recipe trained on every stored layer of one extraction (EmoBox evaluated only the
     last): one result per (layer, fold), protocol ``layers``."""
@@ -406,17 +411,18 @@ def run_layers(workspace: Workspace, corpus: str, model: str, *, scheme: str,
         plan = plan_intra(workspace, [corpus], model, scheme=scheme, recipe=recipe,
                           layer=layer)[0]
         results += run_intra(workspace, plan, model, scheme=scheme, seed=seed, folds=folds,
-                             db=db, resume=resume, protocol="layers", show_progress=False)
+                             db=db, resume=resume, protocol="layers", context=context,
+                             show_progress=False)
     return results
 
 
 def intra_task(root: str, corpus: str, model: str, scheme: str, recipe: Recipe,
-               layer: int | None, seed: int, allow_missing: bool, no_valid: bool
-               ) -> list[RunResult]:
+               layer: int | None, seed: int, allow_missing: bool, no_valid: bool,
+               context: dict[str, Any] | None = None) -> list[RunResult]:
     """One (model, corpus) cell of an intra grid, self-contained for an executor: opens the
     workspace and the results database itself."""
     workspace = Workspace(Path(root))
     with ResultsDB(workspace.results) as db:
         return run_intra(workspace, corpus, model, scheme=scheme, recipe=recipe, layer=layer,
                          seed=seed, db=db, allow_missing=allow_missing, no_valid=no_valid,
-                         show_progress=False)
+                         context=context, show_progress=False)

@@ -159,7 +159,7 @@ def _value(text: str) -> Any:
             return kind(text)
         except ValueError:
             pass
-    if text.lower() in ("none", "null"):
+    if text.lower() == "null":
         return None
     if text.lower() in ("true", "false"):
         return text.lower() == "true"

@@ -1,5 +1,6 @@
 """The corpus registry: every module in `emobox.corpora` that defines ``CORPUS`` or ``CORPORA``,
-plus the demo corpora (`emobox.demo.corpora`).
+the demo corpora (`emobox.demo.corpora`), and corpora that other packages declare in the
+entry-point group ``emobox.corpora`` (plugins; a name clash is an error).
 
 Adding a corpus is one module with one declaration; nothing else to edit.
 """
@@ -10,10 +11,14 @@ import importlib
 import pkgutil
 import re
 from functools import lru_cache
+from importlib.metadata import entry_points
 
 from emobox.corpora.core.spec import Corpus
 from emobox.errors import EmoboxError
 
+#: The entry-point group through which other packages add corpora (``CORPUS``-like objects:
+#: a `Corpus`, a list of them, or a function returning either).
+PLUGIN_GROUP = "emobox.corpora"
 #: Modules outside `emobox.corpora` that declare corpora too.
 EXTRA_MODULES = ("emobox.demo.corpora",)
 
@@ -33,6 +38,21 @@ def _load() -> dict[str, Corpus]:
         for corpus in declared:
             if corpus.name in found:
                 raise RuntimeError(f"corpus {corpus.name!r} declared twice")
+            found[corpus.name] = corpus
+    for plugin in entry_points(group=PLUGIN_GROUP):  # third-party packages' corpora
+        try:
+            loaded = plugin.load()
+        except Exception as exc:  # a broken plugin is named, not a traceback
+            raise EmoboxError(f"corpus plugin {plugin.name!r} ({plugin.value}) failed to load: "
+                              f"{exc}") from None
+        declared = loaded() if callable(loaded) and not isinstance(loaded, Corpus) else loaded
+        for corpus in declared if isinstance(declared, list | tuple) else [declared]:
+            if not isinstance(corpus, Corpus):
+                raise EmoboxError(f"corpus plugin {plugin.name!r} gave {type(corpus).__name__}, "
+                                  "not a Corpus")
+            if corpus.name in found:
+                raise EmoboxError(f"corpus plugin {plugin.name!r} declares {corpus.name!r}, "
+                                  "which already exists (plugins add corpora, never replace)")
             found[corpus.name] = corpus
     return dict(sorted(found.items()))
 
