@@ -82,7 +82,8 @@ def test_resume_after_a_crash_mid_chunk(tmp_path, corpus, tiny):
     for fh in [*writer._files.values(), writer._pooled_file]:
         fh.write(b"\x13" * 37)  # a torn write
         fh.flush()
-    # (no commit, no close: the process dies here)
+    # (no commit, no close: the process dies here, and the kernel drops its lock)
+    writer._lock.close()
 
     result = extract_corpus(ex, utts, raw, store, show_progress=False)
     assert result.already_done == 3 and result.extracted == len(utts) - 3

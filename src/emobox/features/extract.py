@@ -10,6 +10,8 @@ far committed.
 
 from __future__ import annotations
 
+import errno
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +62,22 @@ def get_extractor(model: str, *, layers: str | list[int] | None = "all", device:
                        trust_remote_code=trust_remote_code)
 
 
+def disk_full(store_path: str | Path, writer: StoreWriter, todo: Sequence[Utterance],
+              result: ExtractResult) -> str:
+    """The one-line message of a full disk: how much more space the rest of the corpus needs."""
+    import shutil
+
+    frames_per_second = float(writer.meta.get("frame_rate") or 1.0)
+    per_second = frames_per_second * int(writer.meta["dim"]) * 2 * len(writer.meta["layers"])
+    left = sum(utterance_seconds(u) for u in todo) - result.audio_seconds
+    needed = max(left, 0.0) * per_second + len(todo) * 8 * int(writer.meta["dim"]) * len(
+        writer.meta["layers"])
+    free = shutil.disk_usage(Path(store_path).parent).free
+    return (f"disk full while writing {store_path}: about {needed / 2**20:.0f} MiB more are "
+            f"needed ({free / 2**20:.0f} MiB free); free space and rerun to resume (the "
+            f"{len(writer.index)} committed utterances are kept)")
+
+
 def utterance_seconds(u: Utterance) -> float:
     """Planned length of an utterance (segment bounds, else the manifest's length)."""
     if u.start_time is not None and u.end_time is not None:
@@ -97,13 +115,16 @@ def extract_corpus(
     store_path: str | Path,
     *,
     chunk_seconds: float = 600.0,
+    commit_every: float = 5.0,
     decode_workers: int = 2,
     show_progress: bool = True,
     batches: Sequence[Sequence[Utterance]] | None = None,
 ) -> ExtractResult:
     """Extract every utterance not yet in the store (batched, resumable, committed every
-    `chunk_seconds` of audio). `batches` overrides the plan (the Ray executor passes a
-    shard's share of the global plan)."""
+    `chunk_seconds` of audio or `commit_every` wall-clock seconds, whichever comes first, so a
+    kill loses only the work in flight). `batches` overrides the plan (the Ray executor passes
+    a shard's share of the global plan). A full disk stops with how much space is needed; the
+    store stays valid and resumes once space is freed."""
     raw_root = Path(raw_root)
     writer = open_store(extractor, store_path)
     todo = [u for u in utterances if u.key not in writer]
@@ -118,13 +139,16 @@ def extract_corpus(
             try:
                 audio = load(raw_root / u.wav, start=u.start_time, end=u.end_time,
                              sample_rate=extractor.sample_rate)
-                out.append(audio if len(audio) else "no audio samples")
+                out.append("no audio samples" if not len(audio) else
+                           "non-finite audio samples (NaN/inf)"
+                           if not np.isfinite(audio).all() else audio)
             except AudioError as exc:
                 out.append(str(exc))
         return out
 
     total = sum(utterance_seconds(u) for b in plan for u in b)
-    since_commit = 0.0
+    since_commit, last_commit = 0.0, time.monotonic()
+    failed_write = False
     try:
         with stop_requests() as stop, new_progress(AudioRateColumn()) as progress:
             task = progress.add_task(f"extract {Path(store_path).name}", total=total or None,
@@ -144,14 +168,21 @@ def extract_corpus(
                         result.extracted += 1
                         result.audio_seconds += seconds
                         since_commit += seconds
-                if since_commit >= chunk_seconds:
+                if since_commit >= chunk_seconds or time.monotonic() - last_commit > commit_every:
                     writer.commit()
-                    since_commit = 0.0
+                    since_commit, last_commit = 0.0, time.monotonic()
                 progress.advance(task, sum(utterance_seconds(u) for u in batch))
                 if stop:
                     break
+    except OSError as exc:
+        failed_write = True
+        writer.abort()
+        if exc.errno == errno.ENOSPC:
+            raise EmoboxError(disk_full(store_path, writer, todo, result)) from None
+        raise
     finally:
-        writer.close()
+        if not failed_write:
+            writer.close()
     stop.check(f"{result.extracted} utterances were extracted and saved in {store_path}")
     if result.extracted == 0 and result.already_done == 0:
         raise EmoboxError(f"no utterance could be extracted into {store_path} "

@@ -24,6 +24,7 @@ never corrupt.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -260,6 +261,7 @@ class StoreWriter:
                  frame_rate: float | None, extra: dict[str, Any]) -> None:
         self.path = path
         path.mkdir(parents=True, exist_ok=True)
+        self._lock = _lock(path)
         self.meta: dict[str, Any] = {"format": FORMAT_VERSION, "model": model, "layers": layers,
                                      "dim": dim, "dtype": "float16", "frame_rate": frame_rate,
                                      "n_utterances": 0, "n_frames": 0, **extra}
@@ -342,12 +344,45 @@ class StoreWriter:
         atomic_write_text(self.path / "meta.json", json.dumps(self.meta, indent=1))
 
     def close(self) -> None:
-        self.commit()
+        """Commit, close the files and release the lock."""
+        try:
+            self.commit()
+        finally:
+            self.abort()
+
+    def abort(self) -> None:
+        """Close without committing (after a failed write): the store stays as of its last
+        commit, and the uncommitted tail is cut off when it is opened again."""
         for fh in [*self._files.values(), self._pooled_file]:
-            fh.close()
+            with contextlib.suppress(OSError):
+                fh.close()
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     def __enter__(self) -> StoreWriter:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _lock(path: Path) -> Any:
+    """An exclusive lock on the store folder (``.lock``), held while writing: a second writer
+    is refused with a message instead of corrupting the store."""
+    import fcntl
+
+    handle = open(path / ".lock", "a+")  # noqa: SIM115 - held until close()
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        owner = handle.read().strip() or "?"
+        handle.close()
+        raise EmoboxError(f"{path} is being written by another emobox process (pid {owner}); "
+                          "wait for it to finish, or stop it and rerun") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle

@@ -146,6 +146,17 @@ class ResultsDB:
         transaction; replaces only an earlier run with the same identity. Returns the row id."""
         from emobox import __version__
 
+        try:
+            return self._add(key, metrics, info, predictions, __version__)
+        except sqlite3.OperationalError as exc:
+            if "full" in str(exc):
+                raise EmoboxError(f"disk full writing {self.path}: the run {key.id} was not "
+                                  "stored (the database is unchanged); free space and rerun "
+                                  "to resume") from None
+            raise
+
+    def _add(self, key: RunKey, metrics: dict[str, Any], info: dict[str, Any] | None,
+             predictions: Sequence[tuple], version: str) -> int:
         with self.transaction():
             self._conn.execute("DELETE FROM runs WHERE run_id=?", (key.id,))
             cur = self._conn.execute(
@@ -154,7 +165,7 @@ class ResultsDB:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (key.id, canonical(key.to_dict()), key.protocol, key.model, key.train_corpus,
                  key.test_corpus, key.scheme, key.label_space, key.recipe, key.fold, key.seed,
-                 json.dumps(metrics), json.dumps(info or {}), __version__, time.time()))
+                 json.dumps(metrics), json.dumps(info or {}), version, time.time()))
             row = int(cur.lastrowid)
             self._conn.executemany(
                 "INSERT INTO predictions (run, key, label, predicted, probs) "
