@@ -5,23 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-import tiny_models
 
 from emobox.manifest import Utterance
-
-
-@pytest.fixture(scope="session")
-def tiny(tmp_path_factory):
-    """family → folder of a saved tiny random model (built once per session)."""
-    root = tmp_path_factory.mktemp("tiny")
-    cache: dict[str, Path] = {}
-
-    def get(family: str) -> Path:
-        if family not in cache:
-            cache[family] = tiny_models.build(family, root / family)
-        return cache[family]
-
-    return get
 
 
 def make_corpus(root: Path, lengths: list[float], bad: set[int] = frozenset(),

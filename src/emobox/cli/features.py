@@ -44,11 +44,17 @@ def extract_command(
     trust_remote_code: Annotated[bool, typer.Option(
         "--trust-remote-code", help="Allow a model that runs code from its repository "
         "(e.g. MERT).")] = False,
+    allow_pickle: Annotated[bool, typer.Option(
+        "--allow-pickle", help="Allow weights stored with pickle (*.bin), which can run code "
+        "when loaded (default: safetensors only).")] = False,
     whisper_mode: Annotated[str, typer.Option(help="Whisper input: pad30 (pad to 30 s, the "
                                               "papers' protocol) or trim.")] = "pad30",
     layer_norm: Annotated[bool, typer.Option("--layer-norm", help="Store layer-normalised "
                                              "frames.")] = False,
     batch_seconds: Annotated[float, typer.Option(help="Padded audio seconds per batch.")] = 60.0,
+    commit_every: Annotated[float, typer.Option(help="Make the work done durable at least "
+                                                "this often (seconds): a kill loses at most "
+                                                "that much.", min=0.1)] = 5.0,
     ray_workers: Annotated[int, typer.Option(help="Shard across this many Ray workers "
                                              "(0: in this process).", min=0)] = 0,
     gpus_per_worker: Annotated[float, typer.Option(help="GPUs per Ray worker.")] = 0.0,
@@ -71,7 +77,7 @@ def extract_command(
     options = {"layers": layers, "device": device, "precision": precision,
                "whisper_mode": whisper_mode, "layer_norm": layer_norm,
                "batch_seconds": batch_seconds, "revision": revision,
-               "trust_remote_code": trust_remote_code}
+               "trust_remote_code": trust_remote_code, "allow_pickle": allow_pickle}
     extractor = None if ray_workers else get_extractor(model, **options)
     stores = {n: ws.features(store_name(model, revision), n) for n in names}
     summary = {}
@@ -85,7 +91,7 @@ def extract_command(
                                         **options)
         else:
             result = extract_corpus(extractor, manifests[name], roots[name], stores[name],
-                                    show_progress=not json_output)
+                                    commit_every=commit_every, show_progress=not json_output)
         elapsed = time.perf_counter() - start
         summary[name] = {"store": str(result.store), "extracted": result.extracted,
                          "already_done": result.already_done, "failed": len(result.failed),

@@ -47,7 +47,8 @@ class ExtractResult:
 def get_extractor(model: str, *, layers: str | list[int] | None = "all", device: str = "cpu",
                   precision: str = "auto", whisper_mode: str = "pad30",
                   layer_norm: bool = False, batch_seconds: float = 60.0,
-                  revision: str | None = None, trust_remote_code: bool = False) -> Extractor:
+                  revision: str | None = None, trust_remote_code: bool = False,
+                  allow_pickle: bool = False) -> Extractor:
     """``egemaps`` / ``egemaps-lld`` / ``logmel`` for handcrafted features, else a registry
     name, a transformers hub id, a local model folder or a CTranslate2 Whisper folder."""
     if model in HANDCRAFTED:
@@ -59,23 +60,25 @@ def get_extractor(model: str, *, layers: str | list[int] | None = "all", device:
     return HFExtractor(model, layers=layers, device=device, precision=precision,
                        whisper_mode=whisper_mode, layer_norm=layer_norm,
                        batch_seconds=batch_seconds, revision=revision,
-                       trust_remote_code=trust_remote_code)
+                       trust_remote_code=trust_remote_code, allow_pickle=allow_pickle)
 
 
 def disk_full(store_path: str | Path, writer: StoreWriter, todo: Sequence[Utterance],
-              result: ExtractResult) -> str:
-    """The one-line message of a full disk: how much more space the rest of the corpus needs."""
+              result: ExtractResult, frames_at_start: int) -> str:
+    """The one-line message of a full disk: how much more space the rest of the corpus needs,
+    from the frames per audio-second this run produced (else the store's nominal rate)."""
     import shutil
 
-    frames_per_second = float(writer.meta.get("frame_rate") or 1.0)
-    per_second = frames_per_second * int(writer.meta["dim"]) * 2 * len(writer.meta["layers"])
-    left = sum(utterance_seconds(u) for u in todo) - result.audio_seconds
-    needed = max(left, 0.0) * per_second + len(todo) * 8 * int(writer.meta["dim"]) * len(
-        writer.meta["layers"])
+    bytes_per_frame = int(writer.meta["dim"]) * 2 * len(writer.meta["layers"])
+    frames = int(writer.meta["n_frames"]) - frames_at_start
+    rate = (frames / result.audio_seconds if result.audio_seconds > 0 and frames > 0
+            else float(writer.meta.get("frame_rate") or 50.0))
+    left = max(sum(utterance_seconds(u) for u in todo) - result.audio_seconds, 0.0)
+    needed = left * rate * bytes_per_frame + len(todo) * 4 * bytes_per_frame
     free = shutil.disk_usage(Path(store_path).parent).free
-    return (f"disk full while writing {store_path}: about {needed / 2**20:.0f} MiB more are "
-            f"needed ({free / 2**20:.0f} MiB free); free space and rerun to resume (the "
-            f"{len(writer.index)} committed utterances are kept)")
+    return (f"disk full while writing {store_path}: about {needed / 2**20:.1f} MiB more are "
+            f"needed ({free / 2**20:.1f} MiB free); free space and rerun to resume (the "
+            f"{writer.committed} committed utterances are kept)")
 
 
 def utterance_seconds(u: Utterance) -> float:
@@ -127,6 +130,7 @@ def extract_corpus(
     store stays valid and resumes once space is freed."""
     raw_root = Path(raw_root)
     writer = open_store(extractor, store_path)
+    frames_at_start = int(writer.meta["n_frames"])
     todo = [u for u in utterances if u.key not in writer]
     result = ExtractResult(Path(store_path), 0, len(utterances) - len(todo), 0.0)
     plan = ([[u for u in b if u.key not in writer] for b in batches] if batches is not None
@@ -178,7 +182,8 @@ def extract_corpus(
         failed_write = True
         writer.abort()
         if exc.errno == errno.ENOSPC:
-            raise EmoboxError(disk_full(store_path, writer, todo, result)) from None
+            raise EmoboxError(disk_full(store_path, writer, todo, result, frames_at_start)
+                              ) from None
         raise
     finally:
         if not failed_write:

@@ -65,7 +65,8 @@ class HFExtractor(Extractor):
     def __init__(self, model: str, *, layers: str | Sequence[int] | None = "all",
                  device: str = "cpu", precision: str = "auto", whisper_mode: str = "pad30",
                  layer_norm: bool = False, batch_seconds: float = 60.0,
-                 revision: str | None = None, trust_remote_code: bool = False) -> None:
+                 revision: str | None = None, trust_remote_code: bool = False,
+                 allow_pickle: bool = False) -> None:
         from transformers import AutoConfig, AutoModel
         from transformers.utils import logging as hf_logging
 
@@ -85,10 +86,16 @@ class HFExtractor(Extractor):
             raise EmoboxError(f"{model} runs code from its repository; pass "
                               "--trust-remote-code if you trust it")
         kwargs = {"trust_remote_code": trust_remote_code, "revision": revision}
+        folder = Path(source)
+        if (not allow_pickle and folder.is_dir() and not any(folder.glob("*.safetensors"))
+                and any(folder.glob("*.bin"))):
+            raise EmoboxError(f"{model} has only pickle weights (*.bin), which can run code when "
+                              "loaded; pass --allow-pickle if you trust them")
         try:
             config = AutoConfig.from_pretrained(source, **kwargs)
             family = family_of_config(config.model_type)
-            net = AutoModel.from_pretrained(source, **kwargs)
+            net = AutoModel.from_pretrained(source, use_safetensors=None if allow_pickle
+                                            else True, **kwargs)
         except (OSError, ValueError) as exc:
             raise EmoboxError(f"cannot load model {model!r}: {str(exc).splitlines()[0]}") from None
         self.name = store_name(model, revision)

@@ -279,11 +279,14 @@ class StoreWriter:
             # the index is the commit record; counts in meta.json are derived from it
             self.meta.update(n_utterances=len(self.index), n_frames=int(last[1]) + int(last[2]))
         self._truncate_to_committed()
+        self.committed = len(self.index)
         self._keys = {row[0] for row in self.index}
         # kept open across add() calls, closed in close()
         self._files = {layer: open(path / f"layer_{layer}.f16", "ab")  # noqa: SIM115
                        for layer in layers}
         self._pooled_file = open(path / "pooled.f32", "ab")  # noqa: SIM115
+        if not (path / "index.json").is_file():
+            self.commit()  # a new store is valid (and empty) from the start
 
     def _truncate_to_committed(self) -> None:
         frames, n = int(self.meta["n_frames"]), int(self.meta["n_utterances"])
@@ -342,6 +345,7 @@ class StoreWriter:
             os.fsync(fh.fileno())
         atomic_write_text(self.path / "index.json", json.dumps(self.index))
         atomic_write_text(self.path / "meta.json", json.dumps(self.meta, indent=1))
+        self.committed = len(self.index)
 
     def close(self) -> None:
         """Commit, close the files and release the lock."""
