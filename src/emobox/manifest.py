@@ -106,7 +106,9 @@ def iter_manifest(path: str | os.PathLike) -> Iterator[Utterance]:
                 raise ManifestError(f"{where}not valid JSON ({exc.msg})") from None
             if not isinstance(row, dict):
                 raise ManifestError(f"{where}expected a JSON object")
-            yield Utterance.from_dict(row, where=where)
+            utterance = Utterance.from_dict(row, where=where)
+            check_relative_path(utterance.wav, where=f"{where}field 'wav': ")
+            yield utterance
 
 
 def read_manifest(path: str | os.PathLike) -> list[Utterance]:

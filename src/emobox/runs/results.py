@@ -79,20 +79,33 @@ class ResultsDB:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._in_transaction = False
+        self._connection: sqlite3.Connection | None = None
+        if self.path.exists():
+            self._open()  # an existing database is checked (and migrated) at once
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        """The connection, opened on first use: a command that stops on bad input before it
+        stores anything leaves no database behind."""
+        return self._connection if self._connection is not None else self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._conn = sqlite3.connect(self.path, timeout=30.0)
-            self._conn.execute("PRAGMA foreign_keys = ON")
-            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._connection = conn = sqlite3.connect(self.path, timeout=30.0)
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA journal_mode = WAL")
             self._check_schema()
             self._migrate()
-            self._conn.executescript(SCHEMA)
-            self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)",
-                               (str(SCHEMA_VERSION),))
-            self._conn.commit()
+            conn.executescript(SCHEMA)
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)",
+                         (str(SCHEMA_VERSION),))
+            conn.commit()
         except sqlite3.DatabaseError as exc:
+            self._connection = None
             raise EmoboxError(f"{self.path}: not a usable results database ({exc})") from None
+        return conn
 
     def _check_schema(self) -> None:
         tables = {r[0] for r in self._conn.execute(
@@ -221,4 +234,6 @@ class ResultsDB:
             "SELECT probs FROM predictions WHERE run=? ORDER BY rowid", (run,))]
 
     def close(self) -> None:
-        self._conn.close()
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,7 +125,9 @@ class UserTableCorpus(Corpus):
 
     def discover(self, raw: Path) -> Iterator[Discovered]:
         seen: dict[str, int] = {}
-        for line, row in read_table_rows(self.table):
+        rows = list(read_table_rows(self.table))
+        stems = Counter(Path(r["path"]).with_suffix("").as_posix() for _, r in rows)
+        for line, row in rows:
             where = f"{self.table}:{line}"
             wav = row["path"]
             check_relative_path(wav, where=f"{where}: ")
@@ -132,7 +135,9 @@ class UserTableCorpus(Corpus):
                 raise EmoboxError(f"{where}: file not found: {raw / wav}")
             extra = {k: row[k] for k in ("transcript", "split") if row.get(k)}
             start, end = (_seconds(row.get(k), where, k) for k in ("start_time", "end_time"))
-            key = Path(wav).with_suffix("").as_posix().replace("/", "-")
+            stem = Path(wav).with_suffix("").as_posix()
+            # the path without its suffix, unless two files differ only in their suffix
+            key = (stem if stems[stem] == 1 else Path(wav).as_posix()).replace("/", "-")
             if start is not None:
                 key = f"{key}-{start:g}"
             if key in seen:
