@@ -15,7 +15,8 @@ demo: install
 
 test: install
 	$(BIN)/ruff check src tests bench
-	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest -q
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest -q --cov=emobox \
+		--cov-report=term:skip-covered --cov-fail-under=90
 
 install: system-deps $(STAMP)
 
@@ -33,6 +34,7 @@ lint: install
 	$(BIN)/ruff check src tests bench
 
 bench: install
+	$(BIN)/python -m pip install -q -e ".[bench]"
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/extract.py --quick
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/train.py --quick
 

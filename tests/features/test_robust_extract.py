@@ -32,9 +32,9 @@ def emobox(*args: str, **kwargs) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def prepared_ws(tmp_path_factory):
-    """demo-en, 4 speakers × 5 emotions × 12 sentences, prepared in a workspace."""
+    """demo-en, 4 speakers × 5 emotions × 8 sentences, prepared in a workspace."""
     root = tmp_path_factory.mktemp("robust")
-    raw = synthesise_demo(root / "raw", DemoSpec(("en",), 4, 12), show_progress=False)
+    raw = synthesise_demo(root / "raw", DemoSpec(("en",), 4, 8), show_progress=False)
     ws = root / "ws"
     assert emobox("prepare", "demo-en", "--raw", str(raw["demo-en"]), "-w", str(ws)).returncode == 0
     return ws
@@ -65,11 +65,11 @@ def test_interrupt_stops_cleanly_and_resumes(prepared_ws, model, sig):
     assert "Traceback" not in stopped.stderr and "Exception ignored" not in stopped.stderr
     store = FeatureStore.open(ws / "features" / store_name(model) / "demo-en")
     done = len(store)
-    assert 0 < done < 240 and not store.nonfinite_keys()
+    assert 0 < done < 160 and not store.nonfinite_keys()
     again = emobox("extract", "demo-en", "-m", model, "-w", str(ws), "--json")
     summary = json.loads(again.stdout)["demo-en"]
     assert summary["already_done"] == done  # committed utterances are not recomputed
-    assert summary["extracted"] + done == 240 and summary["failed"] == 0
+    assert summary["extracted"] + done == 160 and summary["failed"] == 0
 
 
 def test_sigterm_stops_a_transformers_extraction(prepared_ws, tiny):

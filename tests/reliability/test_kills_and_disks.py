@@ -45,7 +45,7 @@ def start(*args: str) -> subprocess.Popen:
 @pytest.fixture(scope="module")
 def raw(tmp_path_factory):
     root = tmp_path_factory.mktemp("reliability")
-    return synthesise_demo(root / "raw", DemoSpec(("en",), 4, 12), show_progress=False)["demo-en"]
+    return synthesise_demo(root / "raw", DemoSpec(("en",), 4, 6), show_progress=False)["demo-en"]
 
 
 def workspace(tmp_path: Path, raw: Path, name: str) -> Path:
@@ -80,10 +80,10 @@ def test_extract_survives_sigkill_at_random_points(tmp_path, raw):
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
         committed.append(len(FeatureStore.open(store)))
-    assert committed == sorted(committed) and 0 < committed[-1] < 240
+    assert committed == sorted(committed) and 0 < committed[-1] < 120
     final = json.loads(emobox("extract", "demo-en", "-w", str(killed), "--json").stdout)
     assert final["demo-en"]["already_done"] == committed[-1]  # committed work not recomputed
-    assert final["demo-en"]["extracted"] == 240 - committed[-1]
+    assert final["demo-en"]["extracted"] == 120 - committed[-1]
     same_stores(clean / "features" / "egemaps" / "demo-en", store)
 
 
@@ -92,10 +92,10 @@ def test_run_intra_survives_sigkill_mid_grid(tmp_path, raw):
     emobox("extract", "demo-en", "-w", str(ws))
     reference = workspace(tmp_path, raw, "reference")
     shutil.copytree(ws / "features", reference / "features")
-    expected = json.loads(emobox("run", "intra", "demo-en", "-w", str(reference),
-                                 "--json").stdout)
+    expected = json.loads(emobox("run", "intra", "demo-en", "--epochs", "40", "-w",
+                                 str(reference), "--json").stdout)
     db = ws / "results.sqlite"
-    proc = start("run", "intra", "demo-en", "-w", str(ws))
+    proc = start("run", "intra", "demo-en", "--epochs", "40", "-w", str(ws))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # kill once the first fold is stored
         if db.exists() and _rows(db) >= 1:
@@ -107,7 +107,8 @@ def test_run_intra_survives_sigkill_mid_grid(tmp_path, raw):
     assert 1 <= stored < 4
     with sqlite3.connect(db) as conn:  # WAL: the database is intact after the kill
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    resumed = json.loads(emobox("run", "intra", "demo-en", "-w", str(ws), "--json").stdout)
+    resumed = json.loads(emobox("run", "intra", "demo-en", "--epochs", "40", "-w", str(ws),
+                                "--json").stdout)
     assert _rows(db) == 4
     with sqlite3.connect(db) as conn:
         ids = [r[0] for r in conn.execute("SELECT run_id FROM runs WHERE protocol='intra'")]
@@ -149,7 +150,7 @@ def test_a_full_disk_stops_cleanly_and_resumes(tmp_path, raw):
             again = json.loads(emobox("extract", "demo-en", "-m", model, "-w", str(ws),
                                       "--json").stdout)
             assert again["demo-en"]["already_done"] == kept
-            assert kept + again["demo-en"]["extracted"] == 240
+            assert kept + again["demo-en"]["extracted"] == 120
         finally:
             subprocess.run(["umount", "-l", str(features)], capture_output=True)
     else:  # no tmpfs here: the same path through an injected ENOSPC
@@ -175,7 +176,7 @@ def test_a_full_disk_stops_cleanly_and_resumes(tmp_path, raw):
             store_module.StoreWriter.add = real_add
         kept = len(FeatureStore.open(path))
         done = extract_corpus(extractor, utts, raw, path, show_progress=False)
-        assert done.already_done == kept and kept + done.extracted == 240
+        assert done.already_done == kept and kept + done.extracted == 120
 
 
 def test_results_db_disk_full_is_one_line_and_loses_nothing(tmp_path, monkeypatch):
@@ -209,4 +210,4 @@ def test_two_writers_of_one_store(tmp_path, raw):
     assert first.returncode == 0, err
     assert second.returncode == 2
     assert "is being written by another emobox process (pid" in second.stderr
-    assert len(FeatureStore.open(store)) == 240  # the first writer's store is whole
+    assert len(FeatureStore.open(store)) == 120  # the first writer's store is whole
