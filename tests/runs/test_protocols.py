@@ -158,3 +158,26 @@ def test_ray_executor_stores_every_cell_once(tmp_path):
         rows = db.runs(protocol="intra")
     assert len(rows) == 8 and len({r.run_id for r in rows}) == 8
     assert all(r.info["status"] == "done" for r in rows)
+
+
+def test_ctrl_c_during_a_grid_says_how_to_resume(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    ws = Workspace(tmp_path / "ws")
+    fabricate(ws, "savee", ["Angry", "Happy", "Neutral", "Sad"], speakers=["DC", "JE", "JK",
+                                                                           "KL"], per=30)
+    code = "import sys; from emobox.cli import main; sys.argv[0] = 'emobox'; main()"
+    proc = subprocess.Popen([sys.executable, "-c", code, "run", "intra", "savee", "-m", "toy",
+                             "--epochs", "2000", "-w", str(ws.root), "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    time.sleep(4)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "interrupted; finished runs are stored, rerun the same command to resume" in err
+    assert "Traceback" not in err

@@ -20,6 +20,11 @@ def main() -> None:
     stage says what it saved and exits 130."""
     try:
         app()
+    except SystemExit as exc:  # Typer turns Ctrl-C into a silent exit 130: say what it means
+        if exc.code == 130:
+            print("emobox: interrupted; finished runs are stored, rerun the same command to "
+                  "resume", file=sys.stderr)
+        raise
     except Interrupted as exc:
         print(f"emobox: {exc}", file=sys.stderr)
         sys.exit(130)
