@@ -39,6 +39,8 @@ run_app = typer.Typer(help="The benchmark protocols: intra (EmoBox Table 4), cro
                       "ood (SER Evals Table 3), layers; or a whole benchmark from --config.",
                       invoke_without_command=True)
 app.add_typer(run_app, name="run")
+ExecutorOption = Annotated[str, typer.Option(
+    help="local, or ray (the grid's cells as Ray tasks; a cluster when RAY_ADDRESS is set).")]
 DumpOption = Annotated[Path | None, typer.Option(
     "--dump-config", help="Write the TOML file that reproduces this command line, and stop.",
     show_default=False)]
@@ -168,6 +170,24 @@ OptionalCorpora = Annotated[list[str] | None, typer.Argument(
     help="Prepared corpora (or use --corpora).", metavar="[CORPUS]...", show_default=False)]
 
 
+def _run_cells(protocol: str, ws, cells: list[dict], executor: str, quiet: bool) -> list:
+    """Run a grid's cells here (with progress bars) or on Ray; the results, in order."""
+    from emobox.runs.executors import protocol_task, run_tasks
+
+    if executor == "local":
+        from emobox.runs import ResultsDB
+        from emobox.runs.ood import run_ood
+        from emobox.runs.protocols import run_cross, run_layers
+
+        function = {"cross": run_cross, "ood": run_ood, "layers": run_layers}[protocol]
+        with ResultsDB(ws.results) as db:
+            return [r for cell in cells
+                    for r in function(ws, db=db, show_progress=not quiet, **cell)]
+    tasks = [(protocol_task, {"protocol": protocol, "root": str(ws.root), **cell})
+             for cell in cells]
+    return [r for cell in run_tasks(tasks, executor) for r in cell]
+
+
 def _models(models: list[str] | None) -> list[str]:
     from emobox.features import store_name
 
@@ -188,8 +208,7 @@ def run_intra_command(
     seed: SeedOption = 0,
     no_valid: NoValidOption = False,
     allow_missing: AllowMissingOption = False,
-    executor: Annotated[str, typer.Option(help="local, or ray (the grid's cells as Ray tasks; "
-                                          "a cluster when RAY_ADDRESS is set).")] = "local",
+    executor: ExecutorOption = "local",
     dump_config: DumpOption = None,
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
@@ -219,14 +238,14 @@ def run_intra_command(
                                           db=db, allow_missing=allow_missing, context=context,
                                           no_valid=no_valid, show_progress=not json_output)]
     else:
-        from emobox.runs.executors import run_tasks
-        from emobox.runs.protocols import intra_task
+        from emobox.runs.executors import protocol_task, run_tasks
 
-        tasks = [(intra_task, {"root": str(ws.root), "corpus": plan.corpus, "model": m,
-                               "scheme": plan.splits.scheme, "recipe": chosen_recipe,
-                               "layer": layer, "seed": seed, "allow_missing": allow_missing,
-                               "no_valid": no_valid, "context": context})
-                 for m, plan in plans]
+        tasks = [(protocol_task, {"protocol": "intra", "root": str(ws.root),
+                                  "corpus": plan.corpus, "model": m,
+                                  "scheme": plan.splits.scheme, "recipe": chosen_recipe,
+                                  "layer": layer, "seed": seed,
+                                  "allow_missing": allow_missing, "no_valid": no_valid,
+                                  "context": context}) for m, plan in plans]
         results = [r for cell in run_tasks(tasks, executor) for r in cell]
     with ResultsDB(ws.results) as db:
         ids = {r.key.id for r in results}
@@ -258,6 +277,7 @@ def run_cross_command(
     layer: LayerOption = None,
     seed: SeedOption = 0,
     allow_missing: AllowMissingOption = False,
+    executor: ExecutorOption = "local",
     dump_config: DumpOption = None,
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
@@ -273,7 +293,7 @@ def run_cross_command(
     context = config_of("cross", params)
     from emobox.errors import EmoboxError
     from emobox.report import cross_json, cross_matrices, print_tables
-    from emobox.runs import ResultsDB, run_cross
+    from emobox.runs import ResultsDB
     from emobox.runs.protocols import CROSS_DEFAULT, ensure_balanced
 
     ws = workspace_of(workspace)
@@ -284,13 +304,12 @@ def run_cross_command(
     if test_split is None:
         test_split = ensure_balanced(ws, names)
     wanted = [lab.strip() for lab in labels.split(",") if lab.strip()] if labels else None
+    cells = [{"corpora": names, "model": m, "labels": wanted, "context": context,
+              "space": None if space == "native" else space, "test_split": test_split,
+              "recipe": chosen_recipe, "layer": layer, "seed": seed,
+              "allow_missing": allow_missing} for m in _models(models)]
+    results = _run_cells("cross", ws, cells, executor, json_output)
     with ResultsDB(ws.results) as db:
-        results = [r for m in _models(models)
-                   for r in run_cross(ws, names, m, labels=wanted, context=context,
-                                      space=None if space == "native" else space,
-                                      test_split=test_split, recipe=chosen_recipe, layer=layer,
-                                      seed=seed, db=db, allow_missing=allow_missing,
-                                      show_progress=not json_output)]
         ids = {r.key.id for r in results}
         matrices = cross_matrices([r for r in db.runs(protocol="cross") if r.key.id in ids])
     if json_output:
@@ -319,6 +338,7 @@ def run_ood_command(
     layer: LayerOption = None,
     seed: SeedOption = 0,
     allow_missing: AllowMissingOption = False,
+    executor: ExecutorOption = "local",
     dump_config: DumpOption = None,
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
@@ -334,18 +354,15 @@ def run_ood_command(
     context = config_of("ood", params)
     from emobox.report import ood_json, ood_matrices, print_tables
     from emobox.runs import ResultsDB
-    from emobox.runs.ood import run_ood
 
     ws = workspace_of(workspace)
     names = select_corpora(ws, corpora, group)
     chosen_recipe = recipe_of(recipe, None, setting, epochs)
+    cells = [{"corpora": names, "model": m, "recipe": chosen_recipe, "prior": prior,
+              "context": context, "use_serval_splits": serval_splits, "layer": layer,
+              "seed": seed, "allow_missing": allow_missing} for m in _models(models)]
+    results = _run_cells("ood", ws, cells, executor, json_output)
     with ResultsDB(ws.results) as db:
-        results = [r for m in _models(models)
-                   for r in run_ood(ws, names, m, recipe=chosen_recipe, prior=prior,
-                                    context=context,
-                                    use_serval_splits=serval_splits, layer=layer, seed=seed,
-                                    db=db, allow_missing=allow_missing,
-                                    show_progress=not json_output)]
         ids = {r.key.id for r in results}
         matrices = ood_matrices([r for r in db.runs(protocol="ood") if r.key.id in ids],
                                 metric)
@@ -369,6 +386,7 @@ def run_layers_command(
     setting: SetOption = None,
     epochs: EpochsOption = None,
     seed: SeedOption = 0,
+    executor: ExecutorOption = "local",
     dump_config: DumpOption = None,
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
@@ -385,16 +403,15 @@ def run_layers_command(
 
     from emobox.report import layer_curves
     from emobox.runs import ResultsDB
-    from emobox.runs.protocols import run_layers
 
     ws = workspace_of(workspace)
     names = select_corpora(ws, corpora, group)
     chosen_recipe = recipe_of(recipe, grid, setting, epochs)
+    cells = [{"corpus": n, "model": m, "scheme": scheme_for(n, scheme), "context": context,
+              "recipe": chosen_recipe, "seed": seed, "folds": fold}
+             for m in _models(models) for n in names]
+    results = _run_cells("layers", ws, cells, executor, json_output)
     with ResultsDB(ws.results) as db:
-        results = [r for m in _models(models) for n in names
-                   for r in run_layers(ws, n, m, scheme=scheme_for(n, scheme), context=context,
-                                       recipe=chosen_recipe, seed=seed, folds=fold, db=db,
-                                       show_progress=not json_output)]
         ids = {r.key.id for r in results}
         curves = layer_curves([r for r in db.runs(protocol="layers") if r.key.id in ids])
     if json_output:

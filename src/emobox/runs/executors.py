@@ -41,3 +41,20 @@ def _call(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
 
     torch.set_num_threads(1)
     return fn(**kwargs)
+
+
+def protocol_task(protocol: str, root: str, **kwargs: Any) -> list[Any]:
+    """One cell of a grid, self-contained for any executor: opens the workspace and the
+    results database itself and runs `protocol` (intra, cross, ood, layers) with `kwargs`."""
+    from pathlib import Path
+
+    from emobox.runs.ood import run_ood
+    from emobox.runs.protocols import run_cross, run_intra, run_layers
+    from emobox.runs.results import ResultsDB
+    from emobox.workspace import Workspace
+
+    workspace = Workspace(Path(root))
+    function = {"intra": run_intra, "cross": run_cross, "ood": run_ood,
+                "layers": run_layers}[protocol]
+    with ResultsDB(workspace.results) as db:
+        return function(workspace, db=db, show_progress=False, **kwargs)

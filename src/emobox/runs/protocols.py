@@ -414,15 +414,3 @@ def run_layers(workspace: Workspace, corpus: str, model: str, *, scheme: str,
                              db=db, resume=resume, protocol="layers", context=context,
                              show_progress=False)
     return results
-
-
-def intra_task(root: str, corpus: str, model: str, scheme: str, recipe: Recipe,
-               layer: int | None, seed: int, allow_missing: bool, no_valid: bool,
-               context: dict[str, Any] | None = None) -> list[RunResult]:
-    """One (model, corpus) cell of an intra grid, self-contained for an executor: opens the
-    workspace and the results database itself."""
-    workspace = Workspace(Path(root))
-    with ResultsDB(workspace.results) as db:
-        return run_intra(workspace, corpus, model, scheme=scheme, recipe=recipe, layer=layer,
-                         seed=seed, db=db, allow_missing=allow_missing, no_valid=no_valid,
-                         context=context, show_progress=False)
