@@ -181,3 +181,19 @@ def test_ctrl_c_during_a_grid_says_how_to_resume(tmp_path):
     assert proc.returncode == 130
     assert "interrupted; finished runs are stored, rerun the same command to resume" in err
     assert "Traceback" not in err
+
+
+def test_a_grid_cell_runs_the_same_in_process_or_on_an_executor(tmp_path):
+    from emobox.runs.executors import protocol_task, run_tasks
+
+    ws = Workspace(tmp_path / "ws")
+    fabricate(ws, "savee", ["Angry", "Happy", "Neutral", "Sad"], speakers=["DC", "JE", "JK",
+                                                                           "KL"])
+    recipe = get_recipe("emobox", epochs=2, grid=())
+    cell = {"protocol": "layers", "root": str(ws.root), "corpus": "savee", "model": "toy",
+            "scheme": "emobox", "recipe": recipe, "folds": ["1"]}
+    first = protocol_task(**cell)
+    again = run_tasks([(protocol_task, cell)], "local")[0]  # resumed: the stored runs
+    assert [r.key.id for r in again] == [r.key.id for r in first] and len(first) == 1
+    with pytest.raises(Exception, match="--executor must be one of local, ray"):
+        run_tasks([], "dask")
