@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -129,15 +130,21 @@ def evaluate_and_store(db: ResultsDB | None, key: RunKey, trained: TrainedModel,
 
 def provenance() -> dict[str, Any]:
     """When a run finished, and the git commit of emobox's checkout when there is one."""
-    import subprocess
     import time
 
+    return {"finished": time.time(), "git": git_commit(), "status": "done"}
+
+
+@lru_cache(maxsize=1)
+def git_commit() -> str | None:
+    """The commit of emobox's checkout (asked once per process), or None outside one."""
+    import subprocess
+
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                                cwd=Path(__file__).parent, timeout=5).stdout.strip() or None
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                              cwd=Path(__file__).parent, timeout=5).stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
-        commit = None
-    return {"finished": time.time(), "git": commit, "status": "done"}
+        return None
 
 
 def stored(db: ResultsDB | None, key: RunKey, *, head: bool = True) -> RunResult | None:

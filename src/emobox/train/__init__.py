@@ -3,7 +3,7 @@ choices), stacked heads, the concurrent grid sweep with selection on validation,
 adjustment."""
 
 from emobox.train.adjust import PRIORS, adjust_logits, class_prior, estimate_prior, target_prior
-from emobox.train.data import FeatureNorm, FrameSet, pad_batch
+from emobox.train.data import FeatureNorm, FrameSet
 from emobox.train.head import HEADS, StackedHeads, masked_mean
 from emobox.train.recipe import (
     EMOBOX,
@@ -33,7 +33,6 @@ __all__ = [
     "estimate_prior",
     "get_recipe",
     "masked_mean",
-    "pad_batch",
     "parse_grid",
     "parse_settings",
     "target_prior",

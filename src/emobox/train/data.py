@@ -68,8 +68,7 @@ class FeatureNorm:
 
 class FrameSet:
     """Normalised frames of `keys` at `layers` (one layer, or all for layer-weighted heads);
-    `batch(indices)` gives padded ``(B, T, D)`` (``(L, B, T, D)`` with several layers) and the
-    frame mask."""
+    `packed(indices)` gives their frames concatenated, without padding."""
 
     def __init__(self, store: FeatureStore, keys: Sequence[str], layers: Sequence[int],
                  norm: FeatureNorm, *, budget: int = MEMORY_BUDGET) -> None:
@@ -87,17 +86,6 @@ class FrameSet:
         frames = np.asarray(self.store.frames(key, layer), dtype=np.float32)
         return self.norm(torch.from_numpy(frames))
 
-    def batch(self, indices: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
-        items = ([[self._load(self.keys[i], layer) for layer in self.layers] for i in indices]
-                 if self.streaming else [self._frames[i] for i in indices])
-        lengths = torch.tensor([item[0].shape[0] for item in items])
-        per_layer = [torch.nn.utils.rnn.pad_sequence([item[j] for item in items],
-                                                     batch_first=True)
-                     for j in range(len(self.layers))]
-        x = per_layer[0] if len(per_layer) == 1 else torch.stack(per_layer)
-        mask = torch.arange(x.shape[-2])[None, :] < lengths[:, None]
-        return x, mask
-
     def packed(self, indices: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """The frames of `indices` concatenated, ``(N, D)`` (``(L, N, D)`` with several layers),
         each frame's position in the batch, and the lengths: no padding."""
@@ -112,11 +100,3 @@ class FrameSet:
         """Index batches in length order (for evaluation: little padding)."""
         order = sorted(range(len(self.keys)), key=lambda i: self.lengths[i])
         return [order[i:i + size] for i in range(0, len(order), size)]
-
-
-def pad_batch(frames: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Stack variable-length frame matrices into (batch, max_frames, dim) plus a bool mask."""
-    lengths = torch.tensor([f.shape[0] for f in frames])
-    batch = torch.nn.utils.rnn.pad_sequence(list(frames), batch_first=True)
-    mask = torch.arange(batch.shape[1])[None, :] < lengths[:, None]
-    return batch, mask
