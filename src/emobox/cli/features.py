@@ -51,7 +51,13 @@ def extract_command(
                                               "papers' protocol) or trim.")] = "pad30",
     layer_norm: Annotated[bool, typer.Option("--layer-norm", help="Store layer-normalised "
                                              "frames.")] = False,
-    batch_seconds: Annotated[float, typer.Option(help="Padded audio seconds per batch.")] = 60.0,
+    batch_seconds: Annotated[float | None, typer.Option(
+        help="Padded audio seconds per batch [default: 60 on a CPU, where only equal-length "
+        "segments share a batch; on CUDA what half the free memory holds].",
+        show_default=False, min=1.0)] = None,
+    compile_model: Annotated[bool, typer.Option(
+        "--compile", help="torch.compile the model (pays on GPUs over long runs; the first "
+        "batches compile).")] = False,
     commit_every: Annotated[float, typer.Option(help="Make the work done durable at least "
                                                 "this often (seconds): a kill loses at most "
                                                 "that much.", min=0.1)] = 5.0,
@@ -77,7 +83,8 @@ def extract_command(
     options = {"layers": layers, "device": device, "precision": precision,
                "whisper_mode": whisper_mode, "layer_norm": layer_norm,
                "batch_seconds": batch_seconds, "revision": revision,
-               "trust_remote_code": trust_remote_code, "allow_pickle": allow_pickle}
+               "trust_remote_code": trust_remote_code, "allow_pickle": allow_pickle,
+               "compile": compile_model}
     extractor = None if ray_workers else get_extractor(model, **options)
     stores = {n: ws.features(store_name(model, revision), n) for n in names}
     summary = {}

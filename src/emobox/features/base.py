@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from emobox.errors import EmoboxError
+from emobox.features.batching import ONE_AT_A_TIME, BatchPolicy
 
 
 class Extractor(ABC):
@@ -25,6 +26,9 @@ class Extractor(ABC):
     dim: int
     frame_rate: float | None = None
     norm: str = "layer"
+    batch_policy: BatchPolicy = ONE_AT_A_TIME
+    #: Seconds spent per stage of the last extraction (e.g. feature encoder, transformer).
+    timings: dict[str, float]
 
     @abstractmethod
     def extract(self, audio: np.ndarray) -> np.ndarray:

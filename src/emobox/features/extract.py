@@ -1,16 +1,18 @@
 """Run an extractor over prepared corpora into their feature stores (batched, resumable).
 
-Utterances are planned into batches by total audio seconds from length-sorted buckets
-(`plan_batches`, deterministic, so the Ray executor computes the same batches); audio is
-decoded and resampled in background threads; the store is committed every `chunk_seconds`
-of audio. Unreadable audio and non-finite features are reported as failures and not stored;
-the rest is extracted. SIGINT/SIGTERM stop after the current batch, with everything done so
+Utterances are planned into batches by the extractor's `BatchPolicy` (`plan_utterances`,
+deterministic, so the Ray executor computes the same batches); audio is decoded and
+resampled in background threads and the store is written by a background thread, so the
+model waits for neither; the store is committed every `chunk_seconds` of audio.
+Unreadable audio and non-finite features are reported as failures and not stored; the rest
+is extracted. SIGINT/SIGTERM stop after the current batch, with everything done so
 far committed.
 """
 
 from __future__ import annotations
 
 import errno
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,9 +25,10 @@ from rich.text import Text
 from emobox.audio import load
 from emobox.errors import AudioError, EmoboxError
 from emobox.features.base import Extractor
-from emobox.features.batching import plan_batches, prefetch
+from emobox.features.batching import plan_utterances, prefetch
 from emobox.features.registry import HANDCRAFTED
 from emobox.features.store import FeatureStore, StoreWriter
+from emobox.features.writer import BackgroundWriter
 from emobox.manifest import Utterance
 from emobox.progress import new_progress
 from emobox.signals import stop_requests
@@ -40,15 +43,19 @@ class ExtractResult:
     already_done: int
     audio_seconds: float
     failed: list[tuple[str, str]] = field(default_factory=list)
+    #: Seconds per stage: decode (decoding and resampling, in background threads), the
+    #: extractor's own stages (feature_encoder, transformer), store_writes (background
+    #: thread), waiting_for_audio (the model idle for want of decoded audio) and wall.
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 
 
 def get_extractor(model: str, *, layers: str | list[int] | None = "all", device: str = "cpu",
                   precision: str = "auto", whisper_mode: str = "pad30",
-                  layer_norm: bool = False, batch_seconds: float = 60.0,
+                  layer_norm: bool = False, batch_seconds: float | None = None,
                   revision: str | None = None, trust_remote_code: bool = False,
-                  allow_pickle: bool = False) -> Extractor:
+                  allow_pickle: bool = False, compile: bool = False) -> Extractor:
     """``egemaps`` / ``egemaps-lld`` / ``logmel`` for handcrafted features, else a registry
     name, a transformers hub id, a local model folder or a CTranslate2 Whisper folder."""
     if model in HANDCRAFTED:
@@ -60,7 +67,8 @@ def get_extractor(model: str, *, layers: str | list[int] | None = "all", device:
     return HFExtractor(model, layers=layers, device=device, precision=precision,
                        whisper_mode=whisper_mode, layer_norm=layer_norm,
                        batch_seconds=batch_seconds, revision=revision,
-                       trust_remote_code=trust_remote_code, allow_pickle=allow_pickle)
+                       trust_remote_code=trust_remote_code, allow_pickle=allow_pickle,
+                       compile=compile)
 
 
 def disk_full(store_path: str | Path, writer: StoreWriter, todo: Sequence[Utterance],
@@ -97,9 +105,7 @@ def open_store(extractor: Extractor, store_path: str | Path) -> StoreWriter:
 
 def batches_of(extractor: Extractor, utterances: Sequence[Utterance]) -> list[list[Utterance]]:
     """The deterministic batch plan of `utterances` for `extractor`."""
-    seconds = float(getattr(extractor, "batch_seconds", 0.0) or 0.0)
-    plan = plan_batches([utterance_seconds(u) for u in utterances],
-                        max_seconds=seconds, max_items=64 if seconds else 1)
+    plan = plan_utterances([utterance_seconds(u) for u in utterances], extractor.batch_policy)
     return [[utterances[i] for i in batch] for batch in plan]
 
 
@@ -137,7 +143,13 @@ def extract_corpus(
             else batches_of(extractor, todo))
     plan = [b for b in plan if b]
 
+    decode_seconds = [0.0]
+    decode_lock = threading.Lock()
+    stages_before = dict(getattr(extractor, "timings", {}))
+    started = time.perf_counter()
+
     def decode(batch: Sequence[Utterance]) -> list[np.ndarray | str]:
+        begin = time.perf_counter()
         out: list[np.ndarray | str] = []
         for u in batch:
             try:
@@ -148,38 +160,53 @@ def extract_corpus(
                            if not np.isfinite(audio).all() else audio)
             except AudioError as exc:
                 out.append(str(exc))
+        with decode_lock:
+            decode_seconds[0] += time.perf_counter() - begin
         return out
 
     total = sum(utterance_seconds(u) for b in plan for u in b)
     since_commit, last_commit = 0.0, time.monotonic()
     failed_write = False
+    background = BackgroundWriter(writer)
+    waiting = 0.0
     try:
         with stop_requests() as stop, new_progress(AudioRateColumn()) as progress:
             task = progress.add_task(f"extract {Path(store_path).name}", total=total or None,
                                      visible=show_progress)
-            for batch, decoded in prefetch(plan, decode, workers=decode_workers, ahead=3):
+            decoded_batches = prefetch(plan, decode, workers=decode_workers, ahead=3)
+            while True:
+                wait_start = time.perf_counter()
+                batch, decoded = next(decoded_batches, (None, None))
+                waiting += time.perf_counter() - wait_start
+                if batch is None:
+                    break
                 good = [(u, a) for u, a in zip(batch, decoded) if not isinstance(a, str)]
                 result.failed += [(u.key, a) for u, a in zip(batch, decoded)
                                   if isinstance(a, str)]
                 if good:
                     feats = extractor.extract_batch([a for _, a in good])
+                    ready = []
                     for (u, audio), f in zip(good, feats):
                         if not np.isfinite(f).all():  # e.g. openSMILE on a too-short clip
                             result.failed.append((u.key, "non-finite features (NaN/inf)"))
                             continue
-                        writer.add(u.key, f)
+                        ready.append((u.key, f))
                         seconds = len(audio) / extractor.sample_rate
                         result.extracted += 1
                         result.audio_seconds += seconds
                         since_commit += seconds
+                    background.add_batch(ready)
                 if since_commit >= chunk_seconds or time.monotonic() - last_commit > commit_every:
-                    writer.commit()
+                    background.commit()
                     since_commit, last_commit = 0.0, time.monotonic()
                 progress.advance(task, sum(utterance_seconds(u) for u in batch))
                 if stop:
                     break
+            decoded_batches.close()
+        background.finish()
     except OSError as exc:
         failed_write = True
+        background.finish(raise_errors=False)
         writer.abort()
         if exc.errno == errno.ENOSPC:
             raise EmoboxError(disk_full(store_path, writer, todo, result, frames_at_start)
@@ -187,7 +214,14 @@ def extract_corpus(
         raise
     finally:
         if not failed_write:
+            background.finish(raise_errors=False)
             writer.close()
+        stages = getattr(extractor, "timings", {})
+        result.timings = {
+            "decode": decode_seconds[0],
+            **{k: v - stages_before.get(k, 0.0) for k, v in stages.items()},
+            "store_writes": background.seconds, "waiting_for_audio": waiting,
+            "wall": time.perf_counter() - started}
     stop.check(f"{result.extracted} utterances were extracted and saved in {store_path}")
     if result.extracted == 0 and result.already_done == 0:
         raise EmoboxError(f"no utterance could be extracted into {store_path} "

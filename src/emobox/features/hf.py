@@ -3,8 +3,9 @@
 One forward pass gives every hidden state (the embeddings, then one per block); the selected
 layers are kept. Utterances are batched (zero-padded, with an attention mask where the model
 takes one); audio longer than the model's window (30 s; CLAP 10 s) is cut into windows whose
-frames are stitched back together. The precision (``fp32``, ``bf16`` or ``fp16`` autocast) is
-chosen by `emobox.features.precision` (``auto``: bf16 only where the CPU has it natively).
+frames are stitched back together. The precision is chosen and applied by
+`emobox.features.precision` (``auto``: bf16 only where the CPU has it natively; on a CPU bf16
+means bf16 weights with float32 islands, on CUDA autocast).
 
 Input handling per family (see `emobox.features.registry`):
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,8 +32,8 @@ import torch.nn.functional as F
 
 from emobox.errors import EmoboxError
 from emobox.features.base import Extractor, parse_layers
-from emobox.features.batching import plan_batches
-from emobox.features.precision import choose_precision
+from emobox.features.batching import batch_policy
+from emobox.features.precision import apply_precision, choose_precision, torch_dtype
 from emobox.features.registry import family_of_config, info, store_name
 
 log = logging.getLogger(__name__)
@@ -64,9 +66,9 @@ class HFExtractor(Extractor):
 
     def __init__(self, model: str, *, layers: str | Sequence[int] | None = "all",
                  device: str = "cpu", precision: str = "auto", whisper_mode: str = "pad30",
-                 layer_norm: bool = False, batch_seconds: float = 60.0,
+                 layer_norm: bool = False, batch_seconds: float | None = None,
                  revision: str | None = None, trust_remote_code: bool = False,
-                 allow_pickle: bool = False) -> None:
+                 allow_pickle: bool = False, compile: bool = False) -> None:
         from transformers import AutoConfig, AutoModel
         from transformers.utils import logging as hf_logging
 
@@ -108,7 +110,8 @@ class HFExtractor(Extractor):
         self.device = parse_device(device)
         self.whisper_mode = whisper_mode
         self.layer_norm = layer_norm
-        self.batch_seconds = batch_seconds
+        self.batch_policy = batch_policy(str(self.device), batch_seconds)
+        self.timings = {"feature_encoder": 0.0, "transformer": 0.0}
         self.sample_rate = int(getattr(config, "sample_rate", 0) or entry.sample_rate)
         if family == "whisper":
             net, n_layers, self.dim = net.encoder, config.encoder_layers + 1, config.d_model
@@ -125,6 +128,7 @@ class HFExtractor(Extractor):
         if family == "hubert" and self.sample_rate == 24000:
             self.frame_rate = 75.0
         self.window = CLAP_SECONDS if family == "clap" else WINDOW_SECONDS
+        self._hop = math.prod(getattr(config, "conv_stride", None) or [0])  # samples per frame
         self._fe = _feature_extractor(source, family, config)
         self._normalize = bool(getattr(self._fe, "do_normalize", False)) or (
             getattr(config, "feat_extract_norm", "group") == "layer")
@@ -133,6 +137,13 @@ class HFExtractor(Extractor):
             _install_padding_hooks(self.model, self._valid)
         if family == "wavlm":
             _fast_wavlm_attention(self.model)
+        self._time_feature_encoder()
+        apply_precision(self.model, self.precision, self.device.type)
+        # model inputs: the weights' dtype on a CPU, float32 under CUDA autocast
+        self._input_dtype = (torch_dtype(self.precision) if self.device.type == "cpu"
+                             else torch.float32)
+        if compile:  # optional: pays on GPUs with long runs; compiles on the first batches
+            self.model = torch.compile(self.model, dynamic=True)
 
     # -- public ---------------------------------------------------------------------------
     def store_meta(self) -> dict:
@@ -158,9 +169,9 @@ class HFExtractor(Extractor):
             for start in range(0, max(len(audio), 1), window):
                 segments.append(audio[start:start + window])
                 owner.append(i)
-        cost = [self.window if self._padded() else len(s) / self.sample_rate for s in segments]
+        cost = [self._cost(len(s)) for s in segments]
         outputs: list[torch.Tensor | None] = [None] * len(segments)
-        for group in plan_batches(cost, max_seconds=self.batch_seconds):
+        for group in self.batch_policy.plan(cost):
             for j, feats in zip(group, self.forward([segments[j] for j in group])):
                 outputs[j] = feats
         result = []
@@ -175,8 +186,9 @@ class HFExtractor(Extractor):
     def forward(self, segments: Sequence[np.ndarray]) -> list[torch.Tensor]:
         """One forward pass over a batch of segments (each at most one window long):
         ``(len(layers), n_frames, dim)`` per segment."""
-        dtype = torch.float16 if self.precision == "fp16" else torch.bfloat16
-        autocast = torch.autocast(self.device.type, dtype=dtype, enabled=self.precision != "fp32")
+        autocast = torch.autocast(self.device.type, dtype=torch_dtype(self.precision),
+                                  enabled=self.device.type == "cuda" and self.precision != "fp32")
+        start, encoder_before = time.perf_counter(), self.timings["feature_encoder"]
         with autocast:
             if self.family == "whisper":
                 hidden, frames = self._whisper(segments)
@@ -186,12 +198,67 @@ class HFExtractor(Extractor):
                 hidden, frames = self._clap(segments)
             else:
                 hidden, frames = self._waveform(segments)
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+        encoder = self.timings["feature_encoder"] - encoder_before
+        self.timings["transformer"] += time.perf_counter() - start - encoder
         return [torch.stack([hidden[layer][b, :n] for layer in self.layers])
                 for b, n in enumerate(frames)]
 
-    # -- families ---------------------------------------------------------------------------
+    # -- batching and timing -----------------------------------------------------------------
     def _padded(self) -> bool:
         return self.family == "whisper" and self.whisper_mode == "pad30"
+
+    def _cost(self, n_samples: int) -> float:
+        """Seconds a segment of `n_samples` costs, at the feature encoder's rounding: segments
+        of equal cost compute equal frame counts (a CPU batch holds only those)."""
+        if self._padded():
+            return self.window
+        if self.family == "whisper":
+            return max(1, math.ceil(n_samples / WHISPER_HOP)) * WHISPER_HOP / self.sample_rate
+        lengths = getattr(self.model, "_get_feat_extract_output_lengths", None)
+        if lengths is not None and self._hop:
+            frames = int(lengths(torch.tensor(max(n_samples, MIN_SAMPLES))))
+            return frames * self._hop / self.sample_rate
+        return n_samples / self.sample_rate
+
+    def _time_feature_encoder(self) -> None:
+        """Time the feature encoder (conv front end; Whisper's convolutions; w2v-BERT's
+        projection) into ``timings["feature_encoder"]``; log-mel/fbank time adds to it in
+        `_features`. On CUDA the split is approximate (kernels run asynchronously)."""
+        span = {"whisper": ("conv1", "conv2"), "w2v-bert": ("feature_projection",) * 2}.get(
+            self.family, ("feature_extractor",) * 2)
+        first, last = (getattr(self.model, name, None) for name in span)
+        if first is None or last is None:
+            return
+        began: list[float] = [0.0]
+
+        def start(module, args):
+            began[0] = time.perf_counter()
+
+        def stop(module, args, output):
+            self.timings["feature_encoder"] += time.perf_counter() - began[0]
+
+        first.register_forward_pre_hook(start)
+        last.register_forward_hook(stop)
+
+    def _features(self, segments: Sequence[np.ndarray], **kwargs):
+        """The checkpoint's feature extractor (log-mel, fbank) on `segments`, in float32."""
+        start = time.perf_counter()
+        with _no_autocast(self.device):
+            feats = self._fe(list(segments), **kwargs)
+        self.timings["feature_encoder"] += time.perf_counter() - start
+        return feats
+
+    # -- families ---------------------------------------------------------------------------
+    def _input(self, x: torch.Tensor) -> torch.Tensor:
+        """`x` on the model's device, floats in the model's input dtype; on CUDA through pinned
+        host memory with a non-blocking copy."""
+        if x.is_floating_point():
+            x = x.to(self._input_dtype)
+        if self.device.type == "cuda":
+            return x.pin_memory().to(self.device, non_blocking=True)
+        return x
 
     def _waveform(self, segments: Sequence[np.ndarray]) -> tuple[Sequence[torch.Tensor], list]:
         lengths = [max(len(s), MIN_SAMPLES) for s in segments]
@@ -203,11 +270,11 @@ class HFExtractor(Extractor):
                 t = (t - t.mean()) / torch.sqrt(t.var(unbiased=False) + 1e-7)
             x[b, :len(s)] = t
             mask[b, :lengths[b]] = 1
-        kwargs = {"attention_mask": mask.to(self.device)} if len(segments) > 1 else {}
+        kwargs = {"attention_mask": self._input(mask)} if len(segments) > 1 else {}
         frames = self.model._get_feat_extract_output_lengths(torch.tensor(lengths)).tolist()
         self._valid[:] = [torch.tensor(lengths), torch.tensor(frames)] if kwargs else []
         try:
-            out = self.model(x.to(self.device), output_hidden_states=True, **kwargs)
+            out = self.model(self._input(x), output_hidden_states=True, **kwargs)
         finally:
             self._valid.clear()
         return out.hidden_states, [int(n) for n in frames]
@@ -215,33 +282,29 @@ class HFExtractor(Extractor):
     def _whisper(self, segments: Sequence[np.ndarray]) -> tuple[Sequence[torch.Tensor], list]:
         frames = [max(1, math.ceil(len(s) / WHISPER_HOP)) for s in segments]
         if self.whisper_mode == "pad30":
-            with _no_autocast(self.device):
-                feats = self._fe(list(segments), sampling_rate=16000, return_tensors="pt")
-            out = self.model(feats.input_features.to(self.device), output_hidden_states=True)
+            feats = self._features(segments, sampling_rate=16000, return_tensors="pt")
+            out = self.model(self._input(feats.input_features), output_hidden_states=True)
             return out.hidden_states, frames
         longest = max(frames)
-        with _no_autocast(self.device):
-            feats = self._fe(list(segments), sampling_rate=16000, return_tensors="pt",
-                             padding="max_length", max_length=longest * WHISPER_HOP,
-                             truncation=True).input_features.to(self.device)
+        feats = self._input(self._features(
+            segments, sampling_rate=16000, return_tensors="pt", padding="max_length",
+            max_length=longest * WHISPER_HOP, truncation=True).input_features)
         return _whisper_encode(self.model, feats, frames), frames
 
     def _w2v_bert(self, segments: Sequence[np.ndarray]) -> tuple[Sequence[torch.Tensor], list]:
         padded = [s if len(s) >= MIN_SAMPLES else np.pad(s, (0, MIN_SAMPLES - len(s)))
                   for s in segments]
-        with _no_autocast(self.device):
-            feats = self._fe(padded, sampling_rate=16000, return_tensors="pt", padding=True,
-                             return_attention_mask=True)
+        feats = self._features(padded, sampling_rate=16000, return_tensors="pt", padding=True,
+                               return_attention_mask=True)
         mask = feats.attention_mask
-        out = self.model(feats.input_features.to(self.device),
-                         attention_mask=mask.to(self.device), output_hidden_states=True)
+        out = self.model(self._input(feats.input_features), attention_mask=self._input(mask),
+                         output_hidden_states=True)
         return out.hidden_states, [int(n) for n in mask.sum(1)]
 
     def _clap(self, segments: Sequence[np.ndarray]) -> tuple[Sequence[torch.Tensor], list]:
-        with _no_autocast(self.device):
-            feats = self._fe(list(segments), sampling_rate=48000, return_tensors="pt")
-        out = self.model(input_features=feats.input_features.to(self.device),
-                         is_longer=feats.is_longer.to(self.device))
+        feats = self._features(segments, sampling_rate=48000, return_tensors="pt")
+        out = self.model(input_features=self._input(feats.input_features),
+                         is_longer=self._input(feats.is_longer))
         hidden = out.last_hidden_state  # (batch, dim, freq, time)
         frames = hidden.mean(dim=2).transpose(1, 2)
         n = [max(1, math.ceil(frames.shape[1] * len(s) / (CLAP_SECONDS * 48000)))

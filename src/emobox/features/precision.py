@@ -1,9 +1,15 @@
 """The numeric precision of extraction, chosen by device and checked against the CPU.
 
 On a CPU bf16 pays only with native bf16 instructions (AVX-512 BF16 or AMX); elsewhere it is
-emulated and measured ≈ 3× slower than float32 (DESIGN.md, "offline facts"), so ``auto``
-picks bf16 only where the flags say it is native. On CUDA ``auto`` is bf16 where the GPU
-supports it, else fp16.
+emulated and measured ≈ 3× slower than float32 (DESIGN.md, "offline facts"; 3.4× on an
+AVX-512 Xeon without avx512_bf16 here), so ``auto`` picks bf16 only where the flags say it is
+native. On CUDA ``auto`` is bf16 where the GPU supports it, else fp16.
+
+How the precision is applied (`apply_precision`): on a CPU the model's *weights* are cast to
+bf16 — autocast re-casts every weight on every call, which issue #12 measured at 23 vs 31
+audio-s/s on a native-bf16 CPU — except the few modules that are cheap and numerically
+fragile, which stay float32 behind casting hooks (`fp32_islands`). On CUDA the weights stay
+float32 and the forward runs under autocast (SDPA attention picks the fused kernels).
 
 >>> choose_precision("fp32", "cpu")
 'fp32'
@@ -11,8 +17,10 @@ supports it, else fp16.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from emobox.errors import EmoboxError
 
@@ -52,3 +60,50 @@ def choose_precision(requested: str, device: str) -> str:
     if requested == "fp16" and not on_cuda:
         raise EmoboxError("--precision fp16 is for CUDA devices; on a CPU use fp32 or bf16")
     return requested
+
+
+def torch_dtype(precision: str) -> Any:
+    """The torch dtype of `precision` (``fp32`` → float32, ``bf16``, ``fp16``)."""
+    import torch
+
+    return {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+
+
+def fp32_islands(model: Any) -> Iterator[Any]:
+    """The modules kept in float32 when the rest of a speech encoder runs in bf16: the first
+    convolution's GroupNorm (wav2vec 2.0 / HuBERT / WavLM base normalise each channel over the
+    whole utterance, a long sum) and the positional convolution (a 128-tap grouped conv
+    summed into every frame). Both cost ≈ 5 % of the forward pass in float32."""
+    convs = getattr(getattr(model, "feature_extractor", None), "conv_layers", None)
+    if convs is not None and len(convs):
+        norm = getattr(convs[0], "layer_norm", None)
+        if norm is not None:
+            yield norm
+    pos = getattr(getattr(model, "encoder", None), "pos_conv_embed", None)
+    if pos is not None:
+        yield pos
+
+
+def apply_precision(model: Any, precision: str, device_type: str) -> Any:
+    """`model` made ready to run at `precision` on `device_type` (see the module docstring):
+    on a CPU in bf16 its weights are cast, with `fp32_islands` kept float32; otherwise it is
+    returned unchanged (CUDA precision is autocast, applied per forward pass)."""
+    if precision == "fp32" or device_type != "cpu":
+        return model
+    import torch
+
+    dtype = torch_dtype(precision)
+    model.to(dtype)
+
+    def to_fp32(module: Any, args: tuple) -> tuple:
+        return tuple(a.float() if torch.is_tensor(a) and a.is_floating_point() else a
+                     for a in args)
+
+    def back(module: Any, args: tuple, output: Any) -> Any:
+        return output.to(dtype) if torch.is_tensor(output) else output
+
+    for island in fp32_islands(model):
+        island.float()
+        island.register_forward_pre_hook(to_fp32)
+        island.register_forward_hook(back)
+    return model

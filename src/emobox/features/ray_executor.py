@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from emobox.errors import EmoboxError
-from emobox.features.batching import plan_batches
+from emobox.features.batching import ONE_AT_A_TIME, batch_policy, plan_utterances
 from emobox.features.extract import HANDCRAFTED, ExtractResult, extract_corpus, utterance_seconds
 from emobox.features.store import FeatureStore
 from emobox.manifest import Utterance
@@ -57,9 +57,9 @@ def extract_corpus_ray(
     done = set(FeatureStore.open(store_path).keys()) if (store_path / "index.json").is_file() \
         else set()
     todo = [u for u in utterances if u.key not in done]
-    seconds = float(options.get("batch_seconds", 60.0))
-    plan = plan_batches([utterance_seconds(u) for u in todo], max_seconds=seconds,
-                        max_items=1 if model in HANDCRAFTED else 64)
+    policy = ONE_AT_A_TIME if model in HANDCRAFTED else batch_policy(
+        options.get("device", "cpu"), options.get("batch_seconds"))
+    plan = plan_utterances([utterance_seconds(u) for u in todo], policy)
     result = ExtractResult(store_path, 0, len(utterances) - len(todo), 0.0)
     if not plan:
         return result
