@@ -34,6 +34,7 @@ lint: install
 	$(BIN)/ruff check src tests bench
 
 bench: install
+	@sh scripts/system-deps.sh bench
 	$(BIN)/python -m pip install -q -e ".[bench]"
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/extract.py --quick
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/train.py --quick

@@ -147,3 +147,34 @@ def test_compile_flag_compiles_the_model(tiny, monkeypatch):
     ex = get_extractor(str(tiny("hubert")), precision="fp32", compile=True)
     assert calls == [{"dynamic": True}]
     assert ex.extract(np.zeros(8000, np.float32)).shape[0] == len(ex.layers)
+
+
+def test_ray_connects_to_the_cluster_ray_address_names(monkeypatch):
+    ray = pytest.importorskip("ray")
+    from emobox.cluster import start_ray
+
+    calls = []
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", lambda **kw: calls.append(kw))
+    monkeypatch.setenv("RAY_ADDRESS", "ray://head:10001")
+    assert start_ray(4) is True
+    assert calls[-1]["address"] == "ray://head:10001" and "num_cpus" not in calls[-1]
+    monkeypatch.delenv("RAY_ADDRESS")
+    start_ray(4)
+    assert calls[-1]["num_cpus"] == 4 and "address" not in calls[-1]
+
+
+def test_auto_precision_follows_the_cpu_flags_and_the_family(monkeypatch):
+    import emobox.features.precision as precision
+    from emobox.errors import EmoboxError
+
+    monkeypatch.setattr(precision, "cpu_flags", lambda: frozenset({"avx512f", "avx512_bf16"}))
+    assert precision.choose_precision("auto", "cpu", "wavlm") == "bf16"
+    assert precision.choose_precision("auto", "cpu", "whisper") == "fp32"  # not faithful
+    assert precision.choose_precision("bf16", "cpu", "whisper") == "bf16"  # forced
+    monkeypatch.setattr(precision, "cpu_flags", lambda: frozenset({"avx512f"}))
+    assert precision.choose_precision("auto", "cpu", "wavlm") == "fp32"  # emulated bf16
+    with pytest.raises(EmoboxError, match="fp16 is for CUDA"):
+        precision.choose_precision("fp16", "cpu")
+    with pytest.raises(EmoboxError, match="--precision must be"):
+        precision.choose_precision("int8", "cpu")

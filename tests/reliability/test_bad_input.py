@@ -85,6 +85,8 @@ def test_bad_audio_is_decoded_or_skipped_with_reasons(bad_corpus, tmp_path):
     assert not {"bad-long", "bad-six", "bad-rate8k", "bad-speech.mp3", "bad-speech.flac",
                 "bad-speech.ogg", "bad-speech.mp4"} & set(failures)
     assert summary["audio_seconds"] > 600  # the 10-minute file went through
+    stages = summary["stage_seconds"]  # handcrafted (egemaps): decode, writes, wall
+    assert stages["decode"] > 0 and stages["wall"] >= stages["decode"] / 2
 
 
 @pytest.fixture(scope="module")

@@ -104,7 +104,8 @@ def extract_command(
                          "already_done": result.already_done, "failed": len(result.failed),
                          "failures": dict(result.failed),
                          "audio_seconds": round(result.audio_seconds, 2),
-                         "seconds": round(elapsed, 2)}
+                         "seconds": round(elapsed, 2),
+                         "stage_seconds": {k: round(v, 2) for k, v in result.timings.items()}}
         if not json_output:
             out.print(f"{name}: {result.extracted} extracted, {result.already_done} already "
                       f"stored, {len(result.failed)} failed → {result.store}", soft_wrap=True)

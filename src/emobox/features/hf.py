@@ -103,7 +103,7 @@ class HFExtractor(Extractor):
         self.name = store_name(model, revision)
         self.source = str(Path(source).resolve()) if Path(source).is_dir() else str(source)
         self.revision = revision or getattr(config, "_commit_hash", None)
-        self.precision = choose_precision(precision, device)
+        self.precision = choose_precision(precision, device, family)
         log.info("%s: precision %s on %s (requested %s)", self.name, self.precision, device,
                  precision)
         self.family = family

@@ -48,11 +48,14 @@ def extract_corpus_ray(
     """Extract `utterances` with `workers` Ray tasks (one per GPU when `gpus_per_worker` is
     1, else CPU workers) into `store_path`. `options` go to `get_extractor` (``layers``,
     ``device``, ``precision``, ``whisper_mode``, ``layer_norm``, ``batch_seconds``). Starts a
-    local Ray instance unless one is connected."""
-    try:
-        import ray
-    except ImportError:
-        raise EmoboxError("the Ray executor needs ray (pip install 'emobox[ray]')") from None
+    local Ray instance (or connects to ``RAY_ADDRESS``) unless connected, and stays connected
+    for the next corpus. On a cluster the workspace and the raw audio must be on a filesystem
+    every node mounts at the same path: shards are written there and merged by the driver."""
+    from emobox.cluster import start_ray
+
+    start_ray(max(workers * threads_per_worker, 1))
+    import ray
+
     store_path = Path(store_path)
     done = set(FeatureStore.open(store_path).keys()) if (store_path / "index.json").is_file() \
         else set()
@@ -63,9 +66,6 @@ def extract_corpus_ray(
     result = ExtractResult(store_path, 0, len(utterances) - len(todo), 0.0)
     if not plan:
         return result
-    if not ray.is_initialized():
-        ray.init(num_cpus=max(workers * threads_per_worker, 1), include_dashboard=False,
-                 log_to_driver=False, configure_logging=False)
     task = ray.remote(num_cpus=threads_per_worker, num_gpus=gpus_per_worker)(_run_shard)
     shards_dir = store_path.parent / f".{store_path.name}.shards"
     workers = max(1, min(workers, len(plan)))

@@ -20,14 +20,11 @@ def run_tasks(tasks: Sequence[tuple[Callable[..., Any], dict[str, Any]]], execut
         raise EmoboxError(f"--executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
     if executor == "local":
         return [fn(**kwargs) for fn, kwargs in tasks]
-    try:
-        import ray
-    except ImportError:
-        raise EmoboxError("--executor ray needs Ray: pip install 'emobox[ray]'") from None
-    started = not ray.is_initialized()
-    if started:
-        ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
-                 configure_logging=False)
+    from emobox.cluster import start_ray
+
+    started = start_ray(workers)
+    import ray
+
     try:
         remote = ray.remote(num_cpus=1)(_call)
         return ray.get([remote.remote(fn, kwargs) for fn, kwargs in tasks])
