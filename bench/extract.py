@@ -181,18 +181,19 @@ def steady_state(model_dir: str, root: Path, speed: list[Utterance], work: Path,
             "model": model}
 
 
-def bf16_fidelity(model_dir: str, root: Path, utts: list[Utterance], work: Path) -> dict:
-    """Per-layer cosine of bf16 weights (float32 islands) against float32 stores, whatever
-    the CPU (accuracy does not depend on native support; speed does)."""
+def bf16_fidelity(model: str, root: Path, utts: list[Utterance], work: Path, **options
+                  ) -> list[float]:
+    """Per stored layer, the lowest cosine of bf16 weights (float32 islands) against float32,
+    whatever the CPU (accuracy does not depend on native support; speed does)."""
     stores = {}
     for precision in ("fp32", "bf16"):
-        extract_corpus(get_extractor(model_dir, precision=precision), utts, root,
-                       work / f"fidelity_{precision}", show_progress=False)
-        stores[precision] = FeatureStore.open(work / f"fidelity_{precision}")
+        folder = work / f"fidelity_{Path(model).name}_{precision}"
+        emobox_run(get_extractor(model, precision=precision, **options), root, utts, folder)
+        stores[precision] = FeatureStore.open(folder)
     ref = stores["fp32"]
     cos = layer_cosines(stores["bf16"], lambda k, layer: np.asarray(ref.frames(k, layer),
                                                                     np.float32))
-    return {"min_layer": round(min(cos), 5), "per_layer": [round(c, 5) for c in cos]}
+    return [round(c, 5) for c in cos]
 
 
 def ray_ratio(model_dir: str, root: Path, utts: list[Utterance], work: Path) -> dict:
@@ -319,15 +320,8 @@ def whisper_modes(root: Path, speed: list[Utterance], demo: list[Utterance], wor
         out[f"whisper_{mode}_demo_ua"] = round(probe_ua(work / f"whisper_{mode}_demo", demo), 3)
     out["whisper_trim_speedup"] = round(statistics.median(times["pad30"])
                                         / statistics.median(times["trim"]), 2)
-    stores = {}
-    for precision in ("fp32", "bf16"):
-        ex = get_extractor("whisper-base-ct2", whisper_mode="trim", precision=precision)
-        emobox_run(ex, root, speed[:6], work / f"whisper_fidelity_{precision}")
-        stores[precision] = FeatureStore.open(work / f"whisper_fidelity_{precision}")
-    ref = stores["fp32"]
-    cos = layer_cosines(stores["bf16"],
-                        lambda k, layer: np.asarray(ref.frames(k, layer), np.float32))
-    out["whisper_bf16_cosine_per_layer"] = [round(c, 5) for c in cos]
+    out["whisper_bf16_cosine_per_layer"] = bf16_fidelity("whisper-base-ct2", root, speed[:6],
+                                                         work, whisper_mode="trim")
     return out
 
 
@@ -382,7 +376,8 @@ def main() -> None:
     res["achieved_gflop_s"] = round(flops * res["emobox_audio_s_per_s"] / 1e9, 1)
     res["peak_fraction"] = round(flops * res["emobox_audio_s_per_s"] / peaks[used], 3)
     res["peak_fraction_of"] = f"{used} matmul peak (the precision emobox ran)"
-    res["bf16_cosine_vs_fp32"] = bf16_fidelity(model_path, root, speed[:8], work)
+    per_layer = bf16_fidelity(model_path, root, speed[:8], work)
+    res["bf16_cosine_vs_fp32"] = {"min_layer": min(per_layer), "per_layer": per_layer}
     one = speed[: max(8, len(speed) // 4)]
     four = [dataclasses.replace(u, key=f"{u.key}-r{r}") for r in range(4) for u in one]
     rss1 = peak_rss(model_path, root, one, work, "1x")
