@@ -137,7 +137,8 @@ class HFExtractor(Extractor):
             _install_padding_hooks(self.model, self._valid)
         if family == "wavlm":
             _fast_wavlm_attention(self.model)
-        self._time_feature_encoder()
+        if not compile:  # timing hooks would break the compiled graph
+            self._time_feature_encoder()
         apply_precision(self.model, self.precision, self.device.type)
         # model inputs: the weights' dtype on a CPU, float32 under CUDA autocast
         self._input_dtype = (torch_dtype(self.precision) if self.device.type == "cpu"
