@@ -24,13 +24,13 @@ from emobox.corpora.core.local import corpus_info
 from emobox.errors import EmoboxError
 from emobox.labels import OTHER, SERVAL8, apply_label_space
 from emobox.manifest import read_manifest
-from emobox.metrics import evaluate
 from emobox.partition import Splits, default_scheme, partition
 from emobox.progress import track
 from emobox.runs.key import RunKey
 from emobox.runs.protocols import (
     RunResult,
     effective_recipe,
+    evaluate_and_store,
     labelled,
     open_store,
     resolve_layer,
@@ -38,8 +38,7 @@ from emobox.runs.protocols import (
     stored,
 )
 from emobox.runs.results import ResultsDB
-from emobox.train.adjust import adjust_logits, class_prior, target_prior
-from emobox.train.export import save_model
+from emobox.train.adjust import adjust_logits, class_prior, softmax, target_prior
 from emobox.train.recipe import SERVAL, Recipe
 from emobox.train.sweep import train_sweep
 from emobox.workspace import Workspace
@@ -134,35 +133,16 @@ def run_ood(
                 logits = trained.logits(stores[target], [k for k, _ in test])
                 present = {y for _, y in test}
                 mask = np.array([c in present and c != OTHER for c in classes])
-                probs = _softmax(np.where(train_prior > 0, logits, -np.inf))
+                probs = softmax(np.where(train_prior > 0, logits, -np.inf))
                 target_p = target_prior(prior, classes=classes,
                                         test_labels=[y for _, y in test], probs=probs,
                                         train_prior=train_prior)
                 adjusted = adjust_logits(logits, train_prior, target_p, mask=mask)
-            predicted = [classes[i] for i in adjusted.argmax(1)]
-            metrics = evaluate([y for _, y in test], predicted, classes)
-            info = {"chosen": trained.config, "best_epoch": trained.epoch,
-                    "labels": classes, "in_domain": target == source,
+            info = {"in_domain": target == source,
                     "notes": [*splits[source].notes, *([note] if note else [])],
-                    "curves": [c.to_dict() for c in trained.curves],
                     **({"config": context} if context else {})}
-            if db is not None:
-                if target == source:  # one head per trained model, under its in-domain run
-                    save_model(trained, db.heads_dir / key.id, run_id=key.id,
-                               run_key=key.to_dict(), model=model,
-                               features=dict(key.features), corpus=source)
-                else:
-                    info["head"] = keys[source].id
-                probs = _softmax(adjusted)
-                db.add(key, metrics, info=info,
-                       predictions=[(k, y, p, row.tolist()) for (k, y), p, row
-                                    in zip(test, predicted, probs)])
-            results.append(RunResult(key, metrics, info))
+            results.append(evaluate_and_store(
+                db, key, trained, stores[target], test, classes, info, logits=adjusted,
+                head_of=None if target == source else keys[source]))
     return results
 
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    finite = np.where(np.isfinite(logits), logits, -np.inf)
-    shifted = finite - finite.max(axis=1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=1, keepdims=True)

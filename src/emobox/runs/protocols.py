@@ -13,6 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from emobox.errors import EmoboxError
 from emobox.features.store import FeatureStore
 from emobox.labels import OTHER, apply_label_space
@@ -22,6 +24,7 @@ from emobox.partition import Fold, Splits, official_validation, validation_split
 from emobox.progress import track
 from emobox.runs.key import RunKey
 from emobox.runs.results import ResultsDB
+from emobox.train.adjust import softmax
 from emobox.train.export import save_model
 from emobox.train.recipe import EMOBOX, Recipe
 from emobox.train.sweep import TrainedModel, train_sweep
@@ -99,26 +102,37 @@ def labelled(utts: Sequence[Utterance], keys: Sequence[str], store: FeatureStore
 
 def evaluate_and_store(db: ResultsDB | None, key: RunKey, trained: TrainedModel,
                        store: FeatureStore, test: Sequence[tuple[str, str]],
-                       labels: Sequence[str], info: dict[str, Any] | None = None) -> RunResult:
+                       labels: Sequence[str], info: dict[str, Any] | None = None, *,
+                       logits: np.ndarray | None = None,
+                       head_of: RunKey | None = None) -> RunResult:
     """Predict `test` with the selected model, score it, and store the run under `key` with
-    its per-utterance predictions and probabilities and every configuration's validation
-    curve (each also under its own identity): the one path every protocol takes."""
-    predicted, probs = trained.predict(store, [k for k, _ in test])
+    its per-utterance predictions and probabilities, its head, and every configuration's
+    validation curve (each also under its own identity): the one path every protocol takes.
+    `logits` (e.g. logit-adjusted, ``-inf`` where masked) replace the model's own; a run
+    with `head_of` reuses that run's head and curves instead of storing them again."""
+    if logits is None:
+        predicted, probs = trained.predict(store, [k for k, _ in test])
+    else:
+        probs = softmax(logits)
+        predicted = [trained.labels[i] for i in logits.argmax(axis=1)]
     metrics = evaluate([y for _, y in test], predicted, labels)
     info = {"chosen": trained.config, "best_epoch": trained.epoch,
             "valid_ua": trained.valid_ua, "no_valid": trained.no_valid, "labels": list(labels),
             "curves": [c.to_dict() for c in trained.curves], **provenance(), **(info or {})}
     log.info("%s %s→%s fold %s: UA %.3f WA %.3f (run %s)", key.protocol, key.train_corpus,
              key.test_corpus, key.fold, metrics["ua"], metrics["wa"], key.id)
+    if head_of is not None:
+        info["head"] = head_of.id
     if db is not None:
-        save_model(trained, db.heads_dir / key.id, run_id=key.id, run_key=key.to_dict(),
-                   model=key.model, features=dict(key.features), corpus=key.train_corpus,
-                   metrics={m: metrics[m] for m in ("ua", "wa", "macro_f1")})
+        if head_of is None:
+            save_model(trained, db.heads_dir / key.id, run_id=key.id, run_key=key.to_dict(),
+                       model=key.model, features=dict(key.features), corpus=key.train_corpus,
+                       metrics={m: metrics[m] for m in ("ua", "wa", "macro_f1")})
         with db.transaction():
             db.add(key, metrics, info=info,
                    predictions=[(k, y, p, row.tolist())
                                 for (k, y), p, row in zip(test, predicted, probs)])
-            for curve in trained.curves:  # each configuration under its own identity
+            for curve in trained.curves if head_of is None else ():  # each under its identity
                 config_key = key.with_(protocol=f"{key.protocol}-config",
                                        hparams={**curve.config, "grid": None})
                 db.add(config_key, {"valid_ua": max(curve.valid_ua, default=float("nan")),

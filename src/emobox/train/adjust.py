@@ -25,6 +25,14 @@ import numpy as np
 PRIORS = ("none", "oracle", "uniform", "em")
 
 
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax that keeps masked classes (``-inf`` logits) at probability 0."""
+    finite = np.where(np.isfinite(logits), logits, -np.inf)
+    shifted = finite - finite.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
 def class_prior(labels: Sequence[str], classes: Sequence[str]) -> np.ndarray:
     """Label frequencies of `labels` over `classes` (zeros where absent)."""
     counts = np.array([sum(1 for y in labels if y == c) for c in classes], dtype=np.float64)
