@@ -86,6 +86,10 @@ def test_rerun_of_the_same_identity_replaces_only_itself(ws):
         run_intra(ws, "savee", "toy", scheme="paper", recipe=recipe, db=db,
                   show_progress=False)
         assert len(db.runs(protocol="intra")) == 4 and all(db.has(r.key) for r in first)
+        one = first[0].key.id
+        assert [r.run_id for r in db.find(one[:6].upper())] == [one]  # prefix, any case
+        assert db.find(one)[0].metrics == db.get(first[0].key).metrics
+        assert db.find("zz") == db.find("") == db.find("*") == []
 
 
 def test_key_identity_covers_every_setting():

@@ -102,8 +102,7 @@ def _intervals(db, rows, metric: str) -> dict[str, tuple[float, float]]:
     found = {}
     for row in rows:
         run = row.run_ids[0]
-        record = next(r for r in db.runs(protocol="intra", corpus=row.corpus)
-                      if r.run_id == run)
+        record = db.find(run)[0]
         pairs = db.predictions(record.id)
         found[run] = bootstrap_ci([p[1] for p in pairs], [p[2] for p in pairs],
                                   record.metrics["labels"], metric=metric)

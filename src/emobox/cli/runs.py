@@ -31,7 +31,7 @@ def _db(workspace: Path | None):
 def _find(db, run_id: str):
     from emobox.errors import EmoboxError
 
-    found = [r for r in db.runs() if r.run_id.startswith(run_id)]
+    found = db.find(run_id)
     if len(found) != 1:
         raise EmoboxError(f"run {run_id!r}: {'no such run' if not found else 'ambiguous'} "
                           "(see `emobox runs list`)")

@@ -76,7 +76,7 @@ def get_labeler(spec: str, workspace: Any, corpus: str) -> Any:
         from emobox.train.export import load_model
 
         with ResultsDB(workspace.results) as db:
-            found = [r for r in db.runs() if r.run_id.startswith(value)]
+            found = db.find(value)
             if len(found) != 1:
                 raise EmoboxError(f"--labeler run:{value}: no such run (or ambiguous)")
             head_dir = db.heads_dir / found[0].info.get("head", found[0].run_id)

@@ -189,11 +189,21 @@ class ResultsDB:
 
     def get(self, key: RunKey) -> RunRecord | None:
         """The stored run of `key`, or None."""
-        row = self._conn.execute("SELECT id, run_key, metrics, info, version, created FROM runs "
-                                 "WHERE run_id=?", (key.id,)).fetchone()
-        return None if row is None else RunRecord(row[0], RunKey.from_dict(json.loads(row[1])),
-                                                  json.loads(row[2]), json.loads(row[3]),
-                                                  row[4], row[5])
+        found = self._records("WHERE run_id=?", [key.id])
+        return found[0] if found else None
+
+    def find(self, run_id: str) -> list[RunRecord]:
+        """The runs whose run id starts with `run_id` (an index lookup; run ids are hex)."""
+        run_id = run_id.lower()
+        if not run_id or not all(c in "0123456789abcdef" for c in run_id):
+            return []
+        return self._records("WHERE run_id GLOB ?", [f"{run_id}*"])
+
+    def _records(self, where: str, args: Sequence[Any]) -> list[RunRecord]:
+        rows = self._conn.execute("SELECT id, run_key, metrics, info, version, created FROM runs "
+                                  f"{where} ORDER BY id", args).fetchall()
+        return [RunRecord(r[0], RunKey.from_dict(json.loads(r[1])), json.loads(r[2]),
+                          json.loads(r[3]), r[4], r[5]) for r in rows]
 
     def delete(self, run_ids: Sequence[str]) -> int:
         """Delete runs (and their predictions) by run id; returns how many went."""
@@ -209,15 +219,13 @@ class ResultsDB:
     def runs(self, *, protocol: str | None = None, model: str | None = None,
              corpus: str | None = None) -> list[RunRecord]:
         """Runs, oldest first, optionally filtered (`corpus`: as train or test corpus)."""
-        sql, args = "SELECT id, run_key, metrics, info, version, created FROM runs WHERE 1=1", []
+        where, args = "WHERE 1=1", []
         for column, value in (("protocol", protocol), ("model", model)):
             if value is not None:
-                sql, args = f"{sql} AND {column}=?", [*args, value]
+                where, args = f"{where} AND {column}=?", [*args, value]
         if corpus is not None:
-            sql, args = f"{sql} AND (train_corpus=? OR test_corpus=?)", [*args, corpus, corpus]
-        rows = self._conn.execute(sql + " ORDER BY id", args).fetchall()
-        return [RunRecord(r[0], RunKey.from_dict(json.loads(r[1])), json.loads(r[2]),
-                          json.loads(r[3]), r[4], r[5]) for r in rows]
+            where, args = f"{where} AND (train_corpus=? OR test_corpus=?)", [*args, corpus, corpus]
+        return self._records(where, args)
 
     def models(self) -> list[str]:
         return [r[0] for r in self._conn.execute("SELECT DISTINCT model FROM runs ORDER BY 1")]
