@@ -14,6 +14,7 @@ from emobox.audio import load
 from emobox.errors import AudioError, EmoboxError
 from emobox.features import get_extractor
 from emobox.features.registry import HANDCRAFTED
+from emobox.train.adjust import softmax
 from emobox.train.export import load_model
 
 
@@ -24,11 +25,12 @@ def predict_files(files: Sequence[str | Path], model_dir: str | Path, *,
     features = config.get("features") or {}
     name = config.get("model", "")
     source = name if name in HANDCRAFTED else features.get("source") or name
-    options: dict[str, Any] = {} if name in HANDCRAFTED else {
-        "layers": list(model.layers), "device": device,
-        "precision": features.get("precision", "fp32"),
-        "whisper_mode": features.get("whisper_mode", "pad30"),
-        "layer_norm": bool(features.get("layer_norm", False))}
+    options: dict[str, Any] = {}
+    if name not in HANDCRAFTED:
+        from emobox.features.hf import HFExtractor
+
+        options = {"layers": list(model.layers), "device": device,
+                   **HFExtractor.options_from_meta(features)}
     extractor = get_extractor(source, **options)
     rows = []
     for file in files:
@@ -48,9 +50,7 @@ def predict_files(files: Sequence[str | Path], model_dir: str | Path, *,
         feats = extractor.extract_batch([audio[a:b] for a, b in spans])
         if not all(np.isfinite(f).all() for f in feats):
             raise EmoboxError(f"{path}: too short for {name} features (use a longer --window)")
-        logits = model.logits_of(feats)
-        probs = np.exp(logits - logits.max(1, keepdims=True))
-        probs /= probs.sum(1, keepdims=True)
+        probs = softmax(model.logits_of(feats))
         for (a, b), p in zip(spans, probs):
             rows.append({"file": str(path), "start": a / extractor.sample_rate,
                          "end": b / extractor.sample_rate,

@@ -141,3 +141,14 @@ def test_bad_layer_spec_is_a_user_error(tiny):
         get_extractor(str(tiny("hubert")), layers="7")
     with pytest.raises(EmoboxError, match="--layers"):
         get_extractor(str(tiny("hubert")), layers="x")
+
+
+def test_store_settings_rebuild_the_same_extractor(tiny):
+    from emobox.features.hf import HFExtractor
+
+    ex = get_extractor(str(tiny("whisper")), precision="bf16", whisper_mode="trim",
+                       layer_norm=True)
+    meta = ex.store_meta()
+    again = get_extractor(meta["source"], **HFExtractor.options_from_meta(meta))
+    assert again.store_meta() == meta
+    np.testing.assert_array_equal(again.extract(AUDIO[1]), ex.extract(AUDIO[1]))

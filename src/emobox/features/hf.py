@@ -156,6 +156,15 @@ class HFExtractor(Extractor):
             meta["whisper_mode"] = self.whisper_mode
         return meta
 
+    @staticmethod
+    def options_from_meta(meta: dict) -> dict:
+        """The constructor options that reproduce the features of a store whose settings
+        `store_meta` wrote (its inverse; the source is ``meta["source"]``)."""
+        return {"precision": meta.get("precision", "fp32"),
+                "whisper_mode": meta.get("whisper_mode", "pad30"),
+                "layer_norm": bool(meta.get("layer_norm", False)),
+                "revision": meta.get("revision")}
+
     def extract(self, audio: np.ndarray) -> np.ndarray:
         return self.extract_batch([audio])[0]
 
