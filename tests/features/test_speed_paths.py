@@ -177,3 +177,19 @@ def test_auto_precision_follows_the_cpu_flags_and_the_family(monkeypatch):
         precision.choose_precision("fp16", "cpu")
     with pytest.raises(EmoboxError, match="--precision must be"):
         precision.choose_precision("int8", "cpu")
+
+
+def test_cuda_batches_are_sized_by_free_memory(monkeypatch):
+    from emobox.features import batching
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (40 * 2**30, 80 * 2**30))
+    policy = batching.batch_policy("cuda:0")
+    expected = 0.5 * 40 * 2**30 / batching.CUDA_BYTES_PER_SECOND
+    assert policy.max_seconds == pytest.approx(min(expected, 1800.0))
+    assert policy.max_padding == CUDA_MAX_PADDING and policy.max_items == 256
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (2**20, 80 * 2**30))
+    assert batching.batch_policy("cuda").max_seconds == 30.0  # never below 30 s
+    assert batching.batch_policy("cuda", 90.0).max_seconds == 90.0  # --batch-seconds wins
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert batching.cuda_batch_seconds("cuda") == 600.0  # a driver planning for GPU workers
