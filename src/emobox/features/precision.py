@@ -105,15 +105,21 @@ def apply_precision(model: Any, precision: str, device_type: str) -> Any:
     dtype = torch_dtype(precision)
     model.to(dtype)
 
-    def to_fp32(module: Any, args: tuple) -> tuple:
-        return tuple(a.float() if torch.is_tensor(a) and a.is_floating_point() else a
-                     for a in args)
+    def cast(value: Any, to: Any) -> Any:
+        if torch.is_tensor(value) and value.is_floating_point():
+            return value.to(to)
+        if isinstance(value, tuple):
+            return tuple(cast(v, to) for v in value)
+        return value
+
+    def to_fp32(module: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+        return cast(args, torch.float32), {k: cast(v, torch.float32) for k, v in kwargs.items()}
 
     def back(module: Any, args: tuple, output: Any) -> Any:
-        return output.to(dtype) if torch.is_tensor(output) else output
+        return cast(output, dtype)
 
     for island in fp32_islands(model):
         island.float()
-        island.register_forward_pre_hook(to_fp32)
+        island.register_forward_pre_hook(to_fp32, with_kwargs=True)
         island.register_forward_hook(back)
     return model
