@@ -193,3 +193,17 @@ def test_cuda_batches_are_sized_by_free_memory(monkeypatch):
     assert batching.batch_policy("cuda", 90.0).max_seconds == 90.0  # --batch-seconds wins
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert batching.cuda_batch_seconds("cuda") == 600.0  # a driver planning for GPU workers
+
+
+def test_onednn_keeps_few_shapes_unless_the_user_says_otherwise():
+    import os
+    import subprocess
+    import sys
+
+    code = "import os, emobox.features; print(os.environ['ONEDNN_PRIMITIVE_CACHE_CAPACITY'])"
+    env = {k: v for k, v in os.environ.items() if k != "ONEDNN_PRIMITIVE_CACHE_CAPACITY"}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert run.stdout.strip() == "16"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**env, "ONEDNN_PRIMITIVE_CACHE_CAPACITY": "64"})
+    assert run.stdout.strip() == "64"

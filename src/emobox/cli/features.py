@@ -52,7 +52,7 @@ def extract_command(
     layer_norm: Annotated[bool, typer.Option("--layer-norm", help="Store layer-normalised "
                                              "frames.")] = False,
     batch_seconds: Annotated[float | None, typer.Option(
-        help="Padded audio seconds per batch [default: 60 on a CPU, where only equal-length "
+        help="Padded audio seconds per batch [default: 30 on a CPU, where only equal-length "
         "segments share a batch; on CUDA what half the free memory holds].",
         show_default=False, min=1.0)] = None,
     compile_model: Annotated[bool, typer.Option(
