@@ -22,10 +22,9 @@ def start_ray(num_cpus: int | None) -> bool:
         raise EmoboxError("the Ray executor needs ray (pip install 'emobox[ray]')") from None
     if ray.is_initialized():
         return False
-    options = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+    quiet = {"log_to_driver": False, "configure_logging": False}
     if os.environ.get("RAY_ADDRESS"):
-        ray.init(address=os.environ["RAY_ADDRESS"], log_to_driver=False,
-                 configure_logging=False)
+        ray.init(address=os.environ["RAY_ADDRESS"], **quiet)
     else:
-        ray.init(num_cpus=num_cpus, **options)
+        ray.init(num_cpus=num_cpus, include_dashboard=False, **quiet)
     return True

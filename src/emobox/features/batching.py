@@ -96,7 +96,7 @@ def batch_policy(device: str = "cpu", batch_seconds: float | None = None) -> Bat
     """The batching of `device` (module docstring); `batch_seconds` overrides the size."""
     if device.startswith("cuda"):
         return BatchPolicy(batch_seconds or cuda_batch_seconds(device), 256, CUDA_MAX_PADDING)
-    return BatchPolicy(batch_seconds or CPU_BATCH_SECONDS, 64, 0.0)
+    return BatchPolicy(batch_seconds or CPU_BATCH_SECONDS)
 
 
 #: Planning granularity of utterance lengths (one 20 ms encoder frame): utterances whose

@@ -45,6 +45,11 @@ WHISPER_HOP = 320  # encoder frames are 20 ms: 160-sample mel hop × stride-2 co
 WHISPER_MODES = ("pad30", "trim")
 
 
+def whisper_frames(n_samples: int) -> int:
+    """Encoder frames of `n_samples` of 16 kHz audio (one per 20 ms, at least one)."""
+    return max(1, math.ceil(n_samples / WHISPER_HOP))
+
+
 def parse_device(device: str) -> torch.device:
     """``cpu``, ``cuda`` or ``cuda:N``, checked against the machine."""
     try:
@@ -225,7 +230,7 @@ class HFExtractor(Extractor):
         if self._padded():
             return self.window
         if self.family == "whisper":
-            return max(1, math.ceil(n_samples / WHISPER_HOP)) * WHISPER_HOP / self.sample_rate
+            return whisper_frames(n_samples) * WHISPER_HOP / self.sample_rate
         lengths = getattr(self.model, "_get_feat_extract_output_lengths", None)
         if lengths is not None and self._hop:
             frames = int(lengths(torch.tensor(max(n_samples, MIN_SAMPLES))))
@@ -290,7 +295,7 @@ class HFExtractor(Extractor):
         return out.hidden_states, [int(n) for n in frames]
 
     def _whisper(self, segments: Sequence[np.ndarray]) -> tuple[Sequence[torch.Tensor], list]:
-        frames = [max(1, math.ceil(len(s) / WHISPER_HOP)) for s in segments]
+        frames = [whisper_frames(len(s)) for s in segments]
         if self.whisper_mode == "pad30":
             feats = self._features(segments, sampling_rate=16000, return_tensors="pt")
             out = self.model(self._input(feats.input_features), output_hidden_states=True)
