@@ -34,7 +34,8 @@ DeviceOption = Annotated[str, typer.Option(help="cpu, cuda or cuda:N.")]
 LayersOption = Annotated[str, typer.Option(help="Layers to store: all, last, or "
                                            "comma-separated indices.")]
 PrecisionOption = Annotated[str, typer.Option(
-    help="auto (bf16 where the CPU has native bf16 or on CUDA, else fp32), fp32, bf16, fp16.")]
+    help="auto (bf16 on CUDA, and on CPUs with native bf16 for the model families that stay "
+    "faithful in bf16; else fp32), fp32, bf16, fp16.")]
 EpochsOption = Annotated[int | None, typer.Option(
     help="Training epochs (default: the recipe's, 100).", min=1, show_default=False)]
 RecipeOption = Annotated[str, typer.Option(
