@@ -7,6 +7,9 @@ built on EmoBox's released partitions and rules (``emobox``, ``paper``, ``offici
 of `emobox splits show`.
 """
 
+import sys
+import types
+
 from emobox.partition.core import (
     MIN_VALID_SPEAKERS,
     SCHEMES,
@@ -64,3 +67,15 @@ __all__ = [
     "stratified",
     "validation_split",
 ]
+
+
+class _CallableModule(types.ModuleType):
+    """``emobox.partition`` is this package once it is imported, and also the function the
+    top-level API names: calling the package calls `partition`, so ``emobox.partition(...)``
+    works whichever Python resolved."""
+
+    def __call__(self, *args, **kwargs):
+        return partition(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
