@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from emobox.partition.core import SCHEMES
 from emobox.runs.spec import CORPUS_GROUPS
 from emobox.runs.spec import DEFAULT_MODEL as DEFAULT_MODEL
 from emobox.workspace import Workspace
@@ -29,8 +30,9 @@ ModelOption = Annotated[str, typer.Option(
     "--model", "-m", help="egemaps, egemaps-lld, logmel, a registry name (`emobox models`), a "
     "hub id or a local model folder.")]
 SchemeOption = Annotated[str | None, typer.Option(
-    help="Partition scheme: emobox, paper, official, loso, speaker-kfold, stratified, file "
-    "(default: emobox for EmoBox's corpora, paper for others).", show_default=False)]
+    help=f"Partition scheme ({', '.join(SCHEMES)}) or the name of a saved splits file, e.g. "
+    "emobox-import (default: emobox for EmoBox's corpora, paper for others).",
+    show_default=False)]
 SeedOption = Annotated[int, typer.Option(help="Random seed.")]
 DeviceOption = Annotated[str, typer.Option(help="cpu, cuda or cuda:N.")]
 LayersOption = Annotated[str, typer.Option(help="Layers to store: all, last, or "

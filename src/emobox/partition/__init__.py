@@ -13,6 +13,7 @@ import types
 from emobox.partition.core import (
     MIN_VALID_SPEAKERS,
     SCHEMES,
+    VALID_FRACTION,
     Fold,
     Folds,
     Splits,
@@ -43,6 +44,7 @@ from emobox.partition.summary import describe_splits
 __all__ = [
     "MIN_VALID_SPEAKERS",
     "SCHEMES",
+    "VALID_FRACTION",
     "Fold",
     "Folds",
     "Splits",

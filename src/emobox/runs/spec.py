@@ -133,7 +133,6 @@ class ProtocolRun:
     def validate(self) -> ProtocolRun:
         """Check every value before any work: one line naming the field on a mistake."""
         from emobox.labels import get_label_space
-        from emobox.partition.core import SCHEMES
         from emobox.train.adjust import PRIORS
 
         protocol_of(self.protocol)
@@ -147,10 +146,6 @@ class ProtocolRun:
         if self.executor not in EXECUTORS:
             raise EmoboxError(f"--executor must be one of {', '.join(EXECUTORS)}, not "
                               f"{self.executor!r}")
-        schemes = (*SCHEMES, "serval") if self.protocol == "ood" else SCHEMES
-        if self.scheme is not None and self.scheme not in schemes:
-            raise EmoboxError(f"--scheme must be one of {', '.join(schemes)}, not "
-                              f"{self.scheme!r}")
         if self.protocol == "ood" and self.label_space() != "serval8":
             raise EmoboxError("the ood protocol (SER Evals) runs in the serval8 label space, "
                               f"not {self.label_space()!r}")

@@ -30,8 +30,9 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from emobox.errors import EmoboxError
+from emobox.partition.core import VALID_FRACTION
+from emobox.train.head import HEADS
 
-HEADS = ("emobox", "frame-mlp", "linear", "layer-weighted")
 OPTIMIZERS = ("adam", "adamw")
 SCHEDULES = ("linear-warmup", "onecycle", "constant")
 NORMS = ("utterance", "frame", "standard", "none")
@@ -65,7 +66,7 @@ class Recipe:
     norm: str
     label_space: str
     drop_last: bool
-    valid_fraction: float = 0.2
+    valid_fraction: float = VALID_FRACTION
     pct_start: float = 0.1
     grid: Grid = field(default=())
 
