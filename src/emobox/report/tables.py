@@ -326,8 +326,7 @@ def cross_table(matrix: CrossMatrix | dict[tuple[str, str], float],
     corpora = sorted({c for pair in matrix.expected for c in pair})
     avg = matrix.average
     caption_ = (f"Eq. 1 average over {len(cells)} pairs: {100 * avg:.1f}" if avg is not None
-                else f"incomplete ({len(matrix.missing)} of {len(matrix.expected)} pairs "
-                "missing): no Eq. 1 average")
+                else "incomplete: no Eq. 1")
     table = Table(title=title, caption=caption_)
     table.add_column("train ↓ / test →")
     for c in corpora:

@@ -58,6 +58,16 @@ CREATE INDEX IF NOT EXISTS predictions_run ON predictions(run);
 """
 
 
+def _read_only(path: Path) -> bool:
+    """Whether the file system holding `path` (or its nearest existing parent) is read-only."""
+    import os
+
+    for folder in (path, *path.parents):
+        if folder.exists():
+            return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    return False
+
+
 @dataclass(frozen=True)
 class RunRecord:
     """One stored run: its identity, metrics and facts about how it went (`info`: best epoch,
@@ -112,6 +122,10 @@ class ResultsDB:
             conn.commit()
         except sqlite3.DatabaseError as exc:
             self._connection = None
+            if _read_only(self.path):
+                raise EmoboxError(f"cannot write {self.path}: Read-only file system (commands "
+                                  "that only read, such as report and runs list, work there)"
+                                  ) from None
             raise EmoboxError(f"{self.path}: not a usable results database ({exc})") from None
         return conn
 
