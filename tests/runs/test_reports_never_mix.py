@@ -105,7 +105,7 @@ def test_ood_runs_of_two_schemes_are_two_matrices_in_percent(tmp_path):
         save_default_splits(ws, corpus, utts)
     from emobox.train import get_recipe
 
-    recipe = get_recipe("serval", epochs=3, hidden=8, drop_last=False)
+    recipe = get_recipe("serval", epochs=20, lr=3e-3, hidden=32, drop_last=False)
     with ResultsDB(ws.results) as db:
         run_ood(ws, ["emovo", "cafe"], "toy", recipe=recipe, db=db, show_progress=False)
         run_ood(ws, ["emovo", "cafe"], "toy", recipe=recipe, scheme="serval", db=db,
