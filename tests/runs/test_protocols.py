@@ -179,7 +179,7 @@ def test_ctrl_c_during_a_grid_says_how_to_resume(tmp_path):
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
-    assert "interrupted; finished runs are stored, rerun the same command to resume" in err
+    assert "interrupted (Ctrl-C); finished runs are stored, rerun the same command to resume" in err
     assert "Traceback" not in err
 
 

@@ -318,10 +318,8 @@ def ood_json(matrices: Sequence[OodMatrix]) -> list[dict[str, Any]]:
                        for (i, j), v in sorted(m.matrix.items())]} for m in matrices]
 
 
-def cross_table(matrix: CrossMatrix | dict[tuple[str, str], float],
-                title: str = "Cross-corpus accuracy") -> Table:
-    if not isinstance(matrix, CrossMatrix):
-        matrix = CrossMatrix("", RunKey("cross", "", "", ""), matrix)
+def cross_table(matrix: CrossMatrix, title: str = "Cross-corpus accuracy") -> Table:
+    """The matrix (rows: trained on, columns: tested on), missing cells named."""
     cells = matrix.matrix
     corpora = sorted({c for pair in matrix.expected for c in pair})
     avg = matrix.average
