@@ -89,14 +89,18 @@ def per_row_fields(keys: Sequence[RunKey], row: Callable[[RunKey], str],
     return within, across
 
 
+#: Fields that naturally differ from corpus to corpus, said as such rather than listed.
+OWN = {"labels": "classes", "scheme_params": "scheme parameters", "features": "feature store"}
+
+
 def per_row_caption(keys: Sequence[RunKey], fields_: Sequence[str],
                     row: Callable[[RunKey], str]) -> str:
     """The fields that are a property of each row, e.g. "scheme emobox: a, b; scheme paper:
     c" (classes: "classes per corpus")."""
     parts = []
     for f in fields_:
-        if f == "labels":
-            parts.append("classes: each corpus's own")
+        if f in OWN:
+            parts.append(f"{OWN[f]}: each corpus's own")
             continue
         values: dict[str, list[str]] = {}
         for k in keys:
