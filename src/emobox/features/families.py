@@ -103,7 +103,7 @@ class Family:
         self.sample_rate = int(getattr(config, "sample_rate", 0) or sample_rate)
         self.n_layers = self.hidden_states(self.arch)
         self.dim = self.width(self.arch)
-        self.frame_rate_ = self.frame_rate(self.arch, self.sample_rate)
+        self.frames_per_second = self.frame_rate(self.arch, self.sample_rate)
 
     def encoder(self, net: Any) -> Any:
         """The module that runs (of the loaded `AutoModel`)."""

@@ -111,7 +111,7 @@ class HFExtractor(Extractor):
         self.timings = {"feature_encoder": 0.0, "transformer": 0.0}
         self.sample_rate = adapter.sample_rate
         self.dim = adapter.dim
-        self.frame_rate = adapter.frame_rate_
+        self.frame_rate = adapter.frames_per_second
         self.window = adapter.window_seconds
         self.model = adapter.encoder(net).to(self.device).eval()
         self._fe = adapter.feature_extractor(source)
