@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from emobox.errors import EmoboxError
-from emobox.features.data2vec2 import Data2Vec2Config, Data2Vec2Model
+from emobox.features.data2vec2 import Data2Vec2Model
+from emobox.features.data2vec2_config import Data2Vec2Config, read_funasr_config
 
 PREFIX = "modality_encoders.AUDIO."
 #: fairseq names inside the audio encoder (regular expressions) → ours
@@ -142,19 +143,7 @@ def load_fairseq(path: Path, allow_pickle: bool = False) -> tuple[Data2Vec2Model
 def load_funasr(folder: Path, allow_pickle: bool = False) -> tuple[Data2Vec2Model, dict]:
     """A FunASR emotion2vec folder (``config.yaml`` and ``model.safetensors`` or
     ``model.pt``)."""
-    import yaml
-
-    try:
-        conf = yaml.safe_load((folder / "config.yaml").read_text())
-    except yaml.YAMLError as exc:
-        raise EmoboxError(f"{folder / 'config.yaml'}: not YAML ({str(exc).splitlines()[0]})"
-                          ) from None
-    model_conf = conf.get("model_conf") if isinstance(conf, dict) else None
-    if not isinstance(model_conf, dict):
-        raise EmoboxError(f"{folder / 'config.yaml'}: no model_conf")
-    if conf.get("model") not in (None, "Emotion2vec"):
-        raise EmoboxError(f"{folder / 'config.yaml'}: model {conf.get('model')!r} is not "
-                          "Emotion2vec")
+    model_conf = read_funasr_config(folder)
     config = Data2Vec2Config.from_fairseq(model_conf)
     if (folder / "model.safetensors").is_file():
         from safetensors.torch import load_file
@@ -165,17 +154,6 @@ def load_funasr(folder: Path, allow_pickle: bool = False) -> tuple[Data2Vec2Mode
     else:
         raise EmoboxError(f"{folder}: no model.safetensors or model.pt beside config.yaml")
     return to_model(config, state, str(folder)), {"format": "funasr"}
-
-
-def is_checkpoint(path: str | Path) -> bool:
-    """Whether `path` is a data2vec 2.0 / emotion2vec checkpoint (file or folder)."""
-    path = Path(path).expanduser()
-    if path.is_file():
-        return path.suffix == ".pt"
-    if (path / "config.yaml").is_file():
-        return True
-    return path.is_dir() and not (path / "config.json").exists() and len(list(
-        path.glob("*.pt"))) == 1
 
 
 def load(path: str | Path, allow_pickle: bool = False) -> tuple[Data2Vec2Model, dict]:
@@ -199,16 +177,18 @@ def cache_dir() -> Path:
     return Path(os.environ.get("EMOBOX_CACHE", "~/.cache/emobox")).expanduser() / "checkpoints"
 
 
-def download(name: str, source: str) -> Path:
+def download(name: str, source: str, revision: str | None = None) -> Path:
     """The local path of registered checkpoint `name`, downloaded on first use: `source` is
-    ``hf:owner/repo`` (a FunASR folder on the Hugging Face hub) or an ``https://`` URL of a
-    fairseq file. Without network: a one-line error saying what to download."""
+    ``hf:owner/repo`` (a FunASR folder on the Hugging Face hub, at `revision`) or an
+    ``https://`` URL of a fairseq file. Without network: a one-line error saying what to
+    download."""
     if source.startswith("hf:"):
         from huggingface_hub import snapshot_download
 
         repo = source[3:]
         try:
-            return Path(snapshot_download(repo, allow_patterns=["config.yaml", "model.pt"]))
+            return Path(snapshot_download(repo, revision=revision,
+                                          allow_patterns=["config.yaml", "model.pt"]))
         except Exception as exc:  # noqa: BLE001 - every hub failure is the same to the user
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise EmoboxError(f"cannot download {name} from the Hugging Face hub ({repo}): "

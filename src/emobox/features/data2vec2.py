@@ -11,125 +11,24 @@ are training-only and absent.
 `Data2Vec2Model.forward` returns every hidden state as transformers does with
 ``output_hidden_states``: the input of the first block, then each block's output (extra tokens
 removed); the last one is the encoder output fairseq's ``extract_features`` returns as ``x``.
-Only the post-norm blocks every audio checkpoint uses are built. Padded batches compute what each utterance
-computes alone: the positional convolutions see zeros past each utterance's end and attention
-ignores padded frames.
+Only the post-norm blocks every audio checkpoint uses are built. Padded batches compute what
+each utterance computes alone: the positional convolutions see zeros past each utterance's
+end, and attention ignores padded frames.
 
-The checkpoint readers live in `emobox.features.checkpoints`.
+The architecture is `emobox.features.data2vec2_config.Data2Vec2Config`; the checkpoint readers
+live in `emobox.features.checkpoints`.
 """
 
 from __future__ import annotations
 
-import ast
 import math
-from dataclasses import dataclass, fields
 from types import SimpleNamespace
-from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from emobox.errors import EmoboxError
-
-#: fairseq's default: 512 channels; kernels 10, 3 × 4, 2 × 2; strides 5, 2 × 6 (320 samples)
-DEFAULT_CONV_SPEC = "[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512,2,2)] + [(512,2,2)]"
-
-
-def parse_conv_spec(spec: str) -> tuple[tuple[int, int, int], ...]:
-    """fairseq's ``feature_encoder_spec`` — a Python list expression of ``(dim, kernel,
-    stride)`` tuples joined by ``+`` and ``*`` — read without running it (fairseq `eval`s it).
-
-    >>> parse_conv_spec("[(512, 10, 5)] + [(512, 3, 2)] * 2")
-    ((512, 10, 5), (512, 3, 2), (512, 3, 2))
-    """
-
-    def value(node: ast.AST) -> Any:
-        if isinstance(node, ast.Constant) and isinstance(node.value, int):
-            return node.value
-        if isinstance(node, (ast.List, ast.Tuple)):
-            items = [value(e) for e in node.elts]
-            return items if isinstance(node, ast.List) else tuple(items)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mult)):
-            left, right = value(node.left), value(node.right)
-            return left + right if isinstance(node.op, ast.Add) else left * right
-        raise ValueError(ast.dump(node))
-
-    try:
-        layers = value(ast.parse(spec, mode="eval").body)
-        result = tuple((int(d), int(k), int(s)) for d, k, s in layers)
-    except (SyntaxError, ValueError, TypeError):
-        raise EmoboxError(f"feature_encoder_spec {spec!r} is not a list of (dim, kernel, "
-                          "stride) tuples") from None
-    if not result:
-        raise EmoboxError("feature_encoder_spec has no layers")
-    return result
-
-
-@dataclass(frozen=True)
-class Data2Vec2Config:
-    """The architecture, in fairseq's field names (``model`` and ``model.modalities.audio``
-    of a data2vec 2.0 checkpoint's config; FunASR's ``model_conf``)."""
-
-    embed_dim: int = 768
-    depth: int = 12  # the shared blocks
-    num_heads: int = 12
-    mlp_ratio: float = 4.0
-    norm_eps: float = 1e-5
-    norm_affine: bool = True
-    layer_norm_first: bool = False
-    prenet_depth: int = 0  # the audio encoder's own blocks, before the shared ones
-    feature_encoder_spec: str = DEFAULT_CONV_SPEC
-    extractor_mode: str = "layer_norm"
-    conv_pos_width: int = 95
-    conv_pos_groups: int = 16
-    conv_pos_depth: int = 5
-    conv_pos_pre_ln: bool = False
-    num_extra_tokens: int = 0
-    use_alibi_encoder: bool = True
-    learned_alibi: bool = False
-    learned_alibi_scale_per_head: bool = False
-    learned_alibi_scale_per_layer: bool = False
-    num_alibi_heads: int | None = None  # fairseq: model.num_heads
-    #: the waveform is layer-normalised over the utterance first (fairseq ``task.normalize``,
-    #: FunASR ``model_conf.normalize``)
-    normalize: bool = True
-
-    @classmethod
-    def from_fairseq(cls, model: dict, normalize: bool | None = None) -> Data2Vec2Config:
-        """From a ``model`` config dict (``modalities.audio`` merged over it); unknown keys
-        (training settings) are ignored."""
-        audio = dict((model.get("modalities") or {}).get("audio") or {})
-        merged = {**model, **{k: v for k, v in audio.items() if v is not None}}
-        if normalize is not None:
-            merged["normalize"] = normalize
-        names = {f.name for f in fields(cls)}
-        values = {k: v for k, v in merged.items() if k in names}
-        if not isinstance(values.get("num_alibi_heads"), int):  # an unresolved ${...}
-            values.pop("num_alibi_heads", None)
-        config = cls(**values)
-        if config.extractor_mode != "layer_norm":
-            raise EmoboxError(f"extractor_mode {config.extractor_mode!r} is not supported "
-                              "(data2vec 2.0 and emotion2vec use layer_norm)")
-        if config.learned_alibi:
-            raise EmoboxError("learned_alibi (a learned bias table) is not supported")
-        if config.layer_norm_first:
-            raise EmoboxError("layer_norm_first (pre-norm blocks) is not supported: no "
-                              "data2vec 2.0 audio or emotion2vec checkpoint uses it")
-        return config
-
-    @property
-    def conv_layers(self) -> tuple[tuple[int, int, int], ...]:
-        return parse_conv_spec(self.feature_encoder_spec)
-
-    @property
-    def n_blocks(self) -> int:
-        return self.prenet_depth + self.depth
-
-    @property
-    def hop(self) -> int:
-        """Samples per output frame (320 = 20 ms at 16 kHz)."""
-        return math.prod(s for _, _, s in self.conv_layers)
+from emobox.features.data2vec2_config import INPUT_NORM_EPS, Data2Vec2Config
 
 
 class ConvLayer(nn.Module):
@@ -217,7 +116,8 @@ class Attention(nn.Module):
         b, t, d = x.shape
         qkv = self.qkv(x).view(b, t, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
         q, k, v = (p.float() for p in qkv)
-        out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
+        with torch.autocast(x.device.type, enabled=False):  # CUDA autocast would cast to bf16
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
         return self.proj(out.to(x.dtype).transpose(1, 2).reshape(b, t, d))
 
 
@@ -381,4 +281,4 @@ class Data2Vec2Model(nn.Module):
 def normalize_waveform(audio: torch.Tensor) -> torch.Tensor:
     """fairseq's and FunASR's input normalisation: a layer norm over the whole utterance
     (zero mean, unit variance, eps 1e-5)."""
-    return F.layer_norm(audio, audio.shape)
+    return F.layer_norm(audio, audio.shape, eps=INPUT_NORM_EPS)

@@ -78,7 +78,7 @@ class Waveform(Family):
     a projection, a positional convolution, then transformer blocks."""
 
     name = "waveform"
-    families = ("wav2vec2", "hubert", "wavlm", "data2vec-audio", "data2vec2", "mert")
+    families = ("wav2vec2", "hubert", "wavlm", "data2vec-audio", "mert")
     bf16_faithful = True
 
     @classmethod
@@ -103,6 +103,25 @@ class Waveform(Family):
         kernel, groups = POS_CONV
         flop += rate * (2 * arch.inputs * arch.dim + 2 * kernel * arch.dim * arch.dim / groups)
         return flop + super().flop_per_second(arch, sample_rate, context_seconds)
+
+
+class Data2Vec2(Waveform):
+    """data2vec 2.0 and emotion2vec (fairseq ``data2vec_multi``, `emobox.features.data2vec2`):
+    the waveform layout with ALiBi attention; the audio prenet's blocks count as blocks. Its
+    architecture comes from a fairseq ``model`` config or FunASR's ``model_conf``. Not
+    measured in bf16 on real weights, so ``auto`` keeps it in float32 on a CPU."""
+
+    name = "data2vec2"
+    families = ("data2vec2",)
+    bf16_faithful = False
+
+    @classmethod
+    def arch_from_config(cls, config: dict) -> Arch:
+        from emobox.features.data2vec2_config import Data2Vec2Config
+
+        c = Data2Vec2Config.from_fairseq(config)
+        return Arch(c.n_blocks, c.embed_dim, int(c.embed_dim * c.mlp_ratio),
+                    inputs=c.conv_layers[-1][0], conv=c.conv_layers)
 
 
 class Whisper(Family):
@@ -191,7 +210,8 @@ class Clap(Family):
         return flop / cls.window_seconds
 
 
-ADAPTERS: dict[str, type[Family]] = {f: a for a in (Waveform, Whisper, W2vBert, Clap)
+ADAPTERS: dict[str, type[Family]] = {f: a for a in (Waveform, Data2Vec2, Whisper, W2vBert,
+                                                    Clap)
                                      for f in a.families}
 
 

@@ -33,8 +33,9 @@ import torch.nn.functional as F
 from emobox.errors import EmoboxError
 from emobox.features.base import Extractor, parse_layers
 from emobox.features.batching import batch_policy
+from emobox.features.data2vec2 import normalize_waveform
 from emobox.features.precision import apply_precision, choose_precision, torch_dtype
-from emobox.features.registry import family_of_config, info, store_name
+from emobox.features.registry import MODELS, family_of_config, info, store_name
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,6 @@ class HFExtractor(Extractor):
                  layer_norm: bool = False, batch_seconds: float | None = None,
                  revision: str | None = None, trust_remote_code: bool = False,
                  allow_pickle: bool = False, compile: bool = False) -> None:
-        from transformers import AutoConfig, AutoModel
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
@@ -83,30 +83,15 @@ class HFExtractor(Extractor):
             raise EmoboxError(f"whisper mode must be one of {', '.join(WHISPER_MODES)}, "
                               f"not {whisper_mode!r}")
         entry = info(model)
-        source = entry.hub_id or model
-        if entry.family == "data2vec2" and not Path(model).is_dir():
-            raise EmoboxError(f"{model}: {entry.note}")
-        from emobox.features.ct2 import ensure_transformers
-
-        source = ensure_transformers(source)
-        if entry.family == "mert" and not trust_remote_code:
-            raise EmoboxError(f"{model} runs code from its repository; pass "
-                              "--trust-remote-code if you trust it")
-        kwargs = {"trust_remote_code": trust_remote_code, "revision": revision}
-        folder = Path(source)
-        if (not allow_pickle and folder.is_dir() and not any(folder.glob("*.safetensors"))
-                and any(folder.glob("*.bin"))):
-            raise EmoboxError(f"{model} has only pickle weights (*.bin), which can run code when "
-                              "loaded; pass --allow-pickle if you trust them")
-        try:
-            config = AutoConfig.from_pretrained(source, **kwargs)
+        if entry.family == "data2vec2":
+            source, config, net = _load_data2vec2(model, entry, allow_pickle, revision)
+            family = entry.family
+        else:
+            source, config, net = _load_transformers(model, entry, revision, trust_remote_code,
+                                                     allow_pickle)
             family = family_of_config(config.model_type)
-            net = AutoModel.from_pretrained(source, use_safetensors=None if allow_pickle
-                                            else True, **kwargs)
-        except (OSError, ValueError) as exc:
-            raise EmoboxError(f"cannot load model {model!r}: {str(exc).splitlines()[0]}") from None
         self.name = store_name(model, revision)
-        self.source = str(Path(source).resolve()) if Path(source).is_dir() else str(source)
+        self.source = str(Path(source).resolve()) if Path(source).exists() else str(source)
         self.revision = revision or getattr(config, "_commit_hash", None)
         self.precision = choose_precision(precision, device, family)
         log.info("%s: precision %s on %s (requested %s)", self.name, self.precision, device,
@@ -137,6 +122,9 @@ class HFExtractor(Extractor):
         self._fe = _feature_extractor(source, family, config)
         self._normalize = bool(getattr(self._fe, "do_normalize", False)) or (
             getattr(config, "feat_extract_norm", "group") == "layer")
+        self._normalise = _standardise
+        if family == "data2vec2":  # fairseq's and FunASR's normalisation of the waveform
+            self._normalize, self._normalise = config.normalize, normalize_waveform
         self._valid: list[torch.Tensor] = []  # per-batch masks the padding hooks read
         if family not in ("whisper", "w2v-bert", "clap"):
             _install_padding_hooks(self.model, self._valid)
@@ -282,7 +270,7 @@ class HFExtractor(Extractor):
         for b, s in enumerate(segments):
             t = torch.from_numpy(s)
             if self._normalize:
-                t = (t - t.mean()) / torch.sqrt(t.var(unbiased=False) + 1e-7)
+                t = self._normalise(t)
             x[b, :len(s)] = t
             mask[b, :lengths[b]] = 1
         kwargs = {"attention_mask": self._input(mask)} if len(segments) > 1 else {}
@@ -326,6 +314,53 @@ class HFExtractor(Extractor):
              for s in segments]
         return [frames], n
 
+
+def _load_transformers(model: str, entry, revision: str | None, trust_remote_code: bool,
+                       allow_pickle: bool):
+    """``(source, config, model)`` of a transformers checkpoint (hub id or local folder)."""
+    from transformers import AutoConfig, AutoModel
+
+    from emobox.features.ct2 import ensure_transformers
+
+    source = ensure_transformers(entry.hub_id or model)
+    if entry.family == "mert" and not trust_remote_code:
+        raise EmoboxError(f"{model} runs code from its repository; pass "
+                          "--trust-remote-code if you trust it")
+    kwargs = {"trust_remote_code": trust_remote_code, "revision": revision}
+    folder = Path(source)
+    if (not allow_pickle and folder.is_dir() and not any(folder.glob("*.safetensors"))
+            and any(folder.glob("*.bin"))):
+        raise EmoboxError(f"{model} has only pickle weights (*.bin), which can run code when "
+                          "loaded; pass --allow-pickle if you trust them")
+    try:
+        config = AutoConfig.from_pretrained(source, **kwargs)
+        family_of_config(config.model_type)
+        net = AutoModel.from_pretrained(source, use_safetensors=None if allow_pickle
+                                        else True, **kwargs)
+    except (OSError, ValueError) as exc:
+        raise EmoboxError(f"cannot load model {model!r}: {str(exc).splitlines()[0]}") from None
+    return source, config, net
+
+
+def _load_data2vec2(model: str, entry, allow_pickle: bool, revision: str | None):
+    """``(source, config, model)`` of a data2vec 2.0 / emotion2vec checkpoint: a local file or
+    folder, or a registered name (downloaded on first use; its weights are a pickle, so the
+    flag is checked first)."""
+    from emobox.features import checkpoints
+
+    source = model
+    if model in MODELS and entry.checkpoint:
+        if not allow_pickle:
+            raise EmoboxError(f"{model}: its checkpoint is a torch pickle, which can run code "
+                              "when loaded; pass --allow-pickle if you trust it")
+        source = str(checkpoints.download(entry.name, entry.checkpoint, revision))
+    net, _ = checkpoints.load(source, allow_pickle)
+    return source, net.config, net
+
+
+def _standardise(t: torch.Tensor) -> torch.Tensor:
+    """Zero mean, unit variance, as transformers' ``Wav2Vec2FeatureExtractor`` normalises."""
+    return (t - t.mean()) / torch.sqrt(t.var(unbiased=False) + 1e-7)
 
 def _no_autocast(device: torch.device):
     return torch.autocast(device.type, enabled=False)
@@ -424,6 +459,8 @@ def _whisper_encode(encoder, feats: torch.Tensor, frames: Sequence[int]) -> list
 def _feature_extractor(source: str, family: str, config):
     import transformers as tf
 
+    if family == "data2vec2":  # no transformers feature extractor; `_waveform` normalises
+        return None
     try:
         return tf.AutoFeatureExtractor.from_pretrained(source)
     except (OSError, ValueError):
