@@ -168,3 +168,15 @@ def test_local_checkpoints_in_the_registry():
     assert folder.family == "data2vec2" and folder.arch.blocks == 3 and folder.arch.dim == 32
     assert model_info(str(FIXTURES / "base-fairseq.pt")).family == "data2vec2"
     assert store_name(str(FIXTURES / "base-fairseq.pt")) == "base-fairseq"
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_trusted_pickle_saved_as_safetensors_loads_the_same(size, tmp_path):
+    from emobox.features.checkpoints import save_funasr
+
+    model, _ = load(checkpoint(size, "fairseq.pt"), allow_pickle=True)
+    folder = save_funasr(model, tmp_path / size)
+    assert not list(folder.glob("*.pt"))
+    audio, states = reference(size)
+    feats = get_extractor(str(folder), precision="fp32").extract(audio[2])
+    assert np.abs(feats - states[2]).max() <= 1e-5

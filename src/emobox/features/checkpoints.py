@@ -16,8 +16,10 @@ Both write the encoder's weights under fairseq's names (``modality_encoders.AUDI
 head (``proj``) are ignored. ``.pt`` files are pickles, which can run code when loaded: they
 are read only with ``allow_pickle`` (``--allow-pickle``).
 
-`download` fetches a registered checkpoint by name: FunASR folders from the Hugging Face hub,
-fairseq files from the URL its authors publish.
+`save_funasr` writes a model as a FunASR-layout folder with ``model.safetensors``: a pickle
+checkpoint, once trusted and loaded, can be kept in a form that loads without
+``--allow-pickle``. `download` fetches a registered checkpoint by name: FunASR folders from the
+Hugging Face hub, fairseq files from the URL its authors publish.
 """
 
 from __future__ import annotations
@@ -70,6 +72,50 @@ def rename(key: str, config: Data2Vec2Config) -> str | None:
         if re.match(pattern, rest):
             return re.sub(pattern, target, rest, count=1)
     return key
+
+
+def fairseq_name(name: str, config: Data2Vec2Config) -> str:
+    """The fairseq / FunASR key of one of our parameter names (the inverse of `rename`)."""
+    if found := re.fullmatch(r"encoder\.layers\.(\d+)\.(.+)", name):
+        i = int(found[1])
+        if i >= config.prenet_depth:
+            return f"blocks.{i - config.prenet_depth}.{found[2]}"
+        return f"{PREFIX}context_encoder.blocks.{i}.{found[2]}"
+    if found := re.fullmatch(r"encoder\.pos_conv_embed\.blocks\.(\d+)\.(.+)", name):
+        wrap = "1." if config.conv_pos_pre_ln else ""
+        return f"{PREFIX}relative_positional_encoder.{wrap}{int(found[1]) + 1}.0.{found[2]}"
+    if found := re.fullmatch(r"encoder\.pos_conv_embed\.pre_norm\.(.+)", name):
+        return f"{PREFIX}relative_positional_encoder.0.{found[1]}"
+    inverse = (
+        (r"feature_extractor\.conv_layers\.(\d+)\.conv\.", r"local_encoder.conv_layers.\1.0."),
+        (r"feature_extractor\.conv_layers\.(\d+)\.layer_norm\.",
+         r"local_encoder.conv_layers.\1.2.1."),
+        (r"feature_projection\.layer_norm\.", "project_features.1."),
+        (r"feature_projection\.projection\.", "project_features.2."),
+        (r"encoder\.layer_norm\.", "context_encoder.norm."),
+        (r"encoder\.(alibi_scale|extra_tokens)$", r"\1"),
+    )
+    for pattern, target in inverse:
+        if re.match(pattern, name):
+            return PREFIX + re.sub(pattern, target, name, count=1)
+    raise ValueError(name)
+
+
+def save_funasr(model: Data2Vec2Model, folder: str | Path) -> Path:
+    """`model` as a FunASR-layout folder without pickle: ``config.yaml`` (its architecture as
+    ``model_conf``) and ``model.safetensors`` (fairseq's key names); `load` reads it back."""
+    from dataclasses import asdict
+
+    import yaml
+    from safetensors.torch import save_file
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.yaml").write_text(yaml.safe_dump(
+        {"model": "Emotion2vec", "model_conf": asdict(model.config)}, sort_keys=False))
+    save_file({fairseq_name(k, model.config): v.contiguous()
+               for k, v in model.state_dict().items()}, folder / "model.safetensors")
+    return folder
 
 
 def to_model(config: Data2Vec2Config, state: dict, source: str) -> Data2Vec2Model:
