@@ -19,8 +19,10 @@ from emobox.train.export import load_model
 
 
 def predict_files(files: Sequence[str | Path], model_dir: str | Path, *,
-                  window: float | None = None, device: str = "cpu") -> list[dict[str, Any]]:
-    """One row per file (or window): file, start, end, emotion, probabilities."""
+                  window: float | None = None, device: str = "cpu",
+                  allow_pickle: bool = False) -> list[dict[str, Any]]:
+    """One row per file (or window): file, start, end, emotion, probabilities
+    (`allow_pickle`: the feature model's weights may be a pickle, as for extraction)."""
     model, config = load_model(model_dir)
     features = config.get("features") or {}
     name = config.get("model", "")
@@ -30,6 +32,7 @@ def predict_files(files: Sequence[str | Path], model_dir: str | Path, *,
         from emobox.features.hf import HFExtractor
 
         options = {"layers": list(model.layers), "device": device,
+                   "allow_pickle": allow_pickle,
                    **HFExtractor.options_from_meta(features)}
     extractor = get_extractor(source, **options)
     rows = []
