@@ -26,15 +26,18 @@ def predict_files(files: Sequence[str | Path], model_dir: str | Path, *,
     model, config = load_model(model_dir)
     features = config.get("features") or {}
     name = config.get("model", "")
-    source = name if name in HANDCRAFTED else features.get("source") or name
-    options: dict[str, Any] = {}
-    if name not in HANDCRAFTED:
-        from emobox.features.hf import HFExtractor
+    if name in HANDCRAFTED:
+        extractor = get_extractor(name)
+    else:
+        from dataclasses import replace
 
-        options = {"layers": list(model.layers), "device": device,
-                   "allow_pickle": allow_pickle,
-                   **HFExtractor.options_from_meta(features)}
-    extractor = get_extractor(source, **options)
+        from emobox.features import ExtractionSettings, Runtime
+
+        settings = ExtractionSettings.from_meta(features)
+        if features.get("source"):  # where the model lies now (a local folder's path)
+            settings = replace(settings, model=features["source"])
+        extractor = get_extractor(replace(settings, layers=tuple(model.layers)),
+                                  Runtime(device=device, allow_pickle=allow_pickle))
     rows = []
     for file in files:
         path = Path(file)

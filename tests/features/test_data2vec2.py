@@ -167,7 +167,7 @@ def test_local_checkpoints_in_the_registry():
     folder = model_info(str(FIXTURES / "large-funasr"))
     assert folder.family == "data2vec2" and folder.arch.blocks == 3 and folder.arch.dim == 32
     assert model_info(str(FIXTURES / "base-fairseq.pt")).family == "data2vec2"
-    assert store_name(str(FIXTURES / "base-fairseq.pt")) == "base-fairseq"
+    assert store_name(str(FIXTURES / "base-fairseq.pt")).startswith("base-fairseq.pt-")
 
 
 @pytest.mark.parametrize("size", SIZES)

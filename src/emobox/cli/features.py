@@ -10,12 +10,10 @@ import typer
 
 from emobox.cli.app import app, out
 from emobox.cli.options import (
-    DEFAULT_LAYERS,
     DEFAULT_MODEL,
     CorporaArgument,
     DeviceOption,
     JsonOption,
-    LayersOption,
     ModelOption,
     PrecisionOption,
     WorkspaceOption,
@@ -31,13 +29,17 @@ app.add_typer(features_app, name="features")
 RevisionOption = Annotated[str | None, typer.Option(
     help="Model revision (hub branch, tag or commit); part of the store name.",
     show_default=False)]
+StoreLayersOption = Annotated[str, typer.Option(
+    "--layers", help="Layers whose frames are stored: default (the last, which the EmoBox "
+    "recipe trains on), all, last, or comma-separated indices. Pooled mean/std of every "
+    "layer are always stored (linear probes).")]
 
 
 @app.command("extract")
 def extract_command(
     corpora: CorporaArgument,
     model: ModelOption = DEFAULT_MODEL,
-    layers: LayersOption = DEFAULT_LAYERS,
+    layers: StoreLayersOption = "default",
     device: DeviceOption = "cpu",
     precision: PrecisionOption = "auto",
     revision: RevisionOption = None,
@@ -65,38 +67,44 @@ def extract_command(
     ray_workers: Annotated[int, typer.Option(help="Shard across this many Ray workers "
                                              "(0: in this process).", min=0)] = 0,
     gpus_per_worker: Annotated[float, typer.Option(help="GPUs per Ray worker.")] = 0.0,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Extract even when the stores' estimated size exceeds the free disk "
+        "space.")] = False,
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Extract frozen features of one model for several corpora (one model load). Ctrl-C
-    stops cleanly after committing what is done; rerun to resume."""
+    stops cleanly after committing what is done; rerun to resume. The stores' size is
+    estimated first; extraction is refused when it will not fit the disk."""
     from emobox.corpora import raw_root_of
-    from emobox.features import extract_corpus, get_extractor, store_name
+    from emobox.features import ExtractionSettings, Runtime, extract_corpus, get_extractor
+    from emobox.features.extract import check_space
     from emobox.features.registry import HANDCRAFTED, info
     from emobox.manifest import read_manifest
 
     if model not in HANDCRAFTED:
         info(model)  # an unknown name or a missing folder fails before anything else
+    settings = ExtractionSettings.of(model, layers=layers, precision=precision,
+                                     whisper_mode=whisper_mode, layer_norm=layer_norm,
+                                     revision=revision)
+    runtime = Runtime(device=device, batch_seconds=batch_seconds, compile=compile_model,
+                      trust_remote_code=trust_remote_code, allow_pickle=allow_pickle)
     ws = workspace_of(workspace)
     names = [prepared(ws, c) for c in corpora]
     manifests = {n: read_manifest(ws.manifest(n)) for n in names}  # fail early on bad input
     roots = {n: raw_root_of(ws, n) for n in names}
-    options = {"layers": layers, "device": device, "precision": precision,
-               "whisper_mode": whisper_mode, "layer_norm": layer_norm,
-               "batch_seconds": batch_seconds, "revision": revision,
-               "trust_remote_code": trust_remote_code, "allow_pickle": allow_pickle,
-               "compile": compile_model}
-    extractor = None if ray_workers else get_extractor(model, **options)
-    stores = {n: ws.features(store_name(model, revision), n) for n in names}
+    stores = {n: ws.features(settings.store_name, n) for n in names}
+    check_space(settings, {stores[n]: manifests[n] for n in names}, force=force)
+    extractor = None if ray_workers else get_extractor(settings, runtime)
     summary = {}
     for name in names:
         start = time.perf_counter()
         if extractor is None:
             from emobox.features.ray_executor import extract_corpus_ray
 
-            result = extract_corpus_ray(model, manifests[name], roots[name], stores[name],
+            result = extract_corpus_ray(settings, manifests[name], roots[name], stores[name],
                                         workers=ray_workers, gpus_per_worker=gpus_per_worker,
-                                        **options)
+                                        runtime=runtime)
         else:
             result = extract_corpus(extractor, manifests[name], roots[name], stores[name],
                                     commit_every=commit_every, show_progress=not json_output)

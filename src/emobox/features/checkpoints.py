@@ -216,6 +216,23 @@ def load(path: str | Path, allow_pickle: bool = False) -> tuple[Data2Vec2Model, 
                       "folder with config.yaml and model.pt)")
 
 
+def load_for_extraction(model: str, entry: Any, allow_pickle: bool,
+                        revision: str | None = None) -> tuple[str, Data2Vec2Model]:
+    """``(source, model)`` for `emobox.features.hf`: a local checkpoint file or folder, or a
+    registered name (`entry.checkpoint`, downloaded on first use — after the pickle check,
+    as every published checkpoint is a torch pickle)."""
+    from emobox.features.registry import MODELS
+
+    source = model
+    if model in MODELS and entry.checkpoint:
+        if not allow_pickle:
+            raise EmoboxError(f"{model}: its checkpoint is a torch pickle, which can run code "
+                              "when loaded; pass --allow-pickle if you trust it")
+        source = str(download(entry.name, entry.checkpoint, revision))
+    net, _ = load(source, allow_pickle)
+    return source, net
+
+
 def cache_dir() -> Path:
     """Where downloaded checkpoints are kept (``$EMOBOX_CACHE`` or ``~/.cache/emobox``)."""
     import os

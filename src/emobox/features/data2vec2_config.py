@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import math
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -108,8 +108,11 @@ class Data2Vec2Config:
                               "data2vec 2.0 audio or emotion2vec checkpoint uses it")
         return config
 
-    # the names of a transformers config that `emobox.features.hf` reads
+    # what `emobox.features.families.Family` reads of a transformers config
     model_type = "data2vec2"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
     @property
     def num_hidden_layers(self) -> int:

@@ -264,26 +264,34 @@ def looks_like_path(model: str) -> bool:
     return model.startswith((".", "/", "~")) or model.count("/") > 1
 
 
-def store_name(model: str, revision: str | None = None) -> str:
-    """The one folder name of a model's feature stores, whatever spelling the user gave:
-    a registry model by its short name (``microsoft/wavlm-base`` → ``wavlm-base``), a local
-    folder by the name of its resolved path (``./m`` and ``/abs/m`` → ``m``), another hub id
-    as ``owner__name``; a revision is appended (``@rev``).
+#: The extraction settings of both papers' tables: float32 features, Whisper clips padded to
+#: its 30 s window, no stored normalisation (the heads normalise).
+PAPER_SETTINGS = {"precision": "fp32", "whisper_mode": "pad30", "layer_norm": False}
 
-    >>> store_name("microsoft/wavlm-base"), store_name("egemaps"), store_name("a/b", "v2")
-    ('wavlm-base', 'egemaps', 'a__b@v2')
+
+def paper_model(identity: dict) -> str | None:
+    """The registry name of the paper model whose features a store holds, else None.
+
+    `identity` is a store's `FeatureStore.identity()` (or its meta): the recorded model must
+    be a registry model of a paper (by registry name or hub id, at its default revision),
+    extracted with the papers' `PAPER_SETTINGS`. Never decided by a folder name: a local
+    folder called ``wavlm-base`` is not the paper's WavLM base.
+
+    >>> paper_model({"identity": {"kind": "registry", "name": "wavlm-base"},
+    ...              "settings": {"precision": "fp32", "layer_norm": False}})
+    'wavlm-base'
     """
-    if model in HANDCRAFTED:
-        name = model
-    elif model in MODELS or model in _BY_HUB:
-        name = info(model).name
-    elif Path(model).is_dir():
-        name = Path(model).resolve().name
-    elif Path(model).is_file():  # a checkpoint file: its name without the suffix
-        name = Path(model).stem
-    else:
-        name = model.strip("/").replace("/", "__").replace(":", "_")
-    return f"{name}@{revision}" if revision else name
+    who = identity.get("identity") or {}
+    settings = identity.get("settings") or {}
+    entry = MODELS.get(who.get("name", "")) if who.get("kind") == "registry" else None
+    if entry is None or not entry.papers or who.get("revision") not in (None, "main"):
+        return None
+    for key, value in PAPER_SETTINGS.items():
+        if key == "whisper_mode" and entry.family != "whisper":
+            continue
+        if settings.get(key, value if key == "layer_norm" else None) != value:
+            return None
+    return entry.name
 
 
 def family_of_config(model_type: str, model: str = "") -> str:
