@@ -192,3 +192,18 @@ def test_the_readme_table_says_where_every_model_comes_from():
     for m in list_models():
         assert m.name in rows, m.name
         assert (m.hub_id or m.checkpoint or "PyPI") in rows[m.name], m.name
+
+
+@pytest.mark.parametrize("pre_ln", [False, True])
+def test_fairseq_names_round_trip(pre_ln):
+    from emobox.features.checkpoints import fairseq_name, rename
+    from emobox.features.data2vec2 import Data2Vec2Model
+
+    config = Data2Vec2Config(embed_dim=16, depth=2, num_heads=2, prenet_depth=2,
+                             conv_pos_depth=2, conv_pos_groups=2, conv_pos_pre_ln=pre_ln,
+                             num_extra_tokens=1, feature_encoder_spec="[(8, 10, 5)]")
+    names = list(Data2Vec2Model(config).state_dict())
+    keys = [fairseq_name(n, config) for n in names]
+    assert len(set(keys)) == len(names) and "blocks.0.attn.qkv.weight" in keys
+    assert "modality_encoders.AUDIO.context_encoder.blocks.1.norm1.weight" in keys
+    assert [rename(k, config) for k in keys] == names

@@ -33,72 +33,72 @@ from emobox.features.data2vec2 import Data2Vec2Model
 from emobox.features.data2vec2_config import Data2Vec2Config, read_funasr_config
 
 PREFIX = "modality_encoders.AUDIO."
-#: fairseq names inside the audio encoder (regular expressions) → ours
-RENAMES = (
-    (r"local_encoder\.conv_layers\.(\d+)\.0\.", r"feature_extractor.conv_layers.\1.conv."),
-    (r"local_encoder\.conv_layers\.(\d+)\.2\.1\.",
-     r"feature_extractor.conv_layers.\1.layer_norm."),
-    (r"project_features\.1\.", "feature_projection.layer_norm."),
-    (r"project_features\.2\.", "feature_projection.projection."),
-    (r"context_encoder\.norm\.", "encoder.layer_norm."),
-    (r"context_encoder\.blocks\.", "encoder.layers."),  # the prenet: the first blocks
-    (r"alibi_scale$", "encoder.alibi_scale"),
-    (r"extra_tokens$", "encoder.extra_tokens"),
+#: (fairseq name inside the audio encoder, ours): "{}" is a layer index
+NAMES = (
+    ("local_encoder.conv_layers.{}.0.", "feature_extractor.conv_layers.{}.conv."),
+    ("local_encoder.conv_layers.{}.2.1.", "feature_extractor.conv_layers.{}.layer_norm."),
+    ("project_features.1.", "feature_projection.layer_norm."),
+    ("project_features.2.", "feature_projection.projection."),
+    ("context_encoder.norm.", "encoder.layer_norm."),
+    ("alibi_scale", "encoder.alibi_scale"),
+    ("extra_tokens", "encoder.extra_tokens"),
 )
 #: training-only parts of a checkpoint (EMA teacher, decoders, heads, projections)
 IGNORED = re.compile(r"^(_ema|modality_encoders\.AUDIO\.decoder\.|shared_decoder\.|"
                      r"recon_proj\.|proj\.)")
+#: (fairseq template, our template, our index − fairseq's, our indices it covers)
+Pair = tuple[str, str, int, range]
+
+
+def name_pairs(config: Data2Vec2Config) -> list[Pair]:
+    """Every fairseq ↔ emobox name correspondence of `config`'s model: `NAMES`, the audio
+    prenet's blocks (our first blocks) and the shared ones after them, and the positional
+    convolutions (fairseq: ``Sequential(TransposeLast, (conv, …) × depth, …)``, wrapped as
+    ``Sequential(LayerNorm, that)`` when ``conv_pos_pre_ln``)."""
+    every = range(1 << 30)
+    pairs = [(PREFIX + fairseq, ours, 0, every) for fairseq, ours in NAMES]
+    pos = PREFIX + "relative_positional_encoder." + ("1." if config.conv_pos_pre_ln else "")
+    pairs += [(pos + "{}.0.", "encoder.pos_conv_embed.blocks.{}.", -1, every),
+              (PREFIX + "context_encoder.blocks.{}.", "encoder.layers.{}.", 0,
+               range(config.prenet_depth)),
+              ("blocks.{}.", "encoder.layers.{}.", config.prenet_depth,
+               range(config.prenet_depth, 1 << 30))]
+    if config.conv_pos_pre_ln:
+        pairs.append((PREFIX + "relative_positional_encoder.0.",
+                      "encoder.pos_conv_embed.pre_norm.", 0, every))
+    return pairs
+
+
+def _translate(name: str, pairs: list[Pair], to_ours: bool) -> str | None:
+    for fairseq, ours, offset, covers in pairs:
+        src, dst, shift = (fairseq, ours, offset) if to_ours else (ours, fairseq, -offset)
+        pattern = re.escape(src).replace(r"\{\}", r"(\d+)") + ("" if src.endswith(".") else "$")
+        found = re.match(pattern, name)
+        if not found:
+            continue
+        if "{}" in src:
+            index = int(found[1])
+            if (index + shift if to_ours else index) not in covers:
+                continue
+            dst = dst.format(index + shift)
+        return dst + name[found.end():]
+    return None
 
 
 def rename(key: str, config: Data2Vec2Config) -> str | None:
-    """Our parameter name of a fairseq / FunASR state dict key (None: ignored)."""
+    """Our parameter name of a fairseq / FunASR state dict key (None: ignored; an unknown key
+    is kept as it is, and reported as unexpected by `to_model`)."""
     if IGNORED.match(key):
         return None
-    if found := re.fullmatch(r"blocks\.(\d+)\.(.+)", key):  # after the audio prenet's
-        return f"encoder.layers.{config.prenet_depth + int(found[1])}.{found[2]}"
-    if not key.startswith(PREFIX):
-        return key
-    rest = key[len(PREFIX):]
-    # the positional convolutions: Sequential(TransposeLast, (conv, ...) × depth, ...),
-    # wrapped as Sequential(LayerNorm, that) when conv_pos_pre_ln
-    pos = r"relative_positional_encoder\.{}(\d+)\.0\.(.+)".format(
-        "1\\." if config.conv_pos_pre_ln else "")
-    if found := re.fullmatch(pos, rest):
-        return f"encoder.pos_conv_embed.blocks.{int(found[1]) - 1}.{found[2]}"
-    if config.conv_pos_pre_ln and (
-            found := re.fullmatch(r"relative_positional_encoder\.0\.(.+)", rest)):
-        return f"encoder.pos_conv_embed.pre_norm.{found[1]}"
-    for pattern, target in RENAMES:
-        if re.match(pattern, rest):
-            return re.sub(pattern, target, rest, count=1)
-    return key
+    return _translate(key, name_pairs(config), to_ours=True) or key
 
 
 def fairseq_name(name: str, config: Data2Vec2Config) -> str:
     """The fairseq / FunASR key of one of our parameter names (the inverse of `rename`)."""
-    if found := re.fullmatch(r"encoder\.layers\.(\d+)\.(.+)", name):
-        i = int(found[1])
-        if i >= config.prenet_depth:
-            return f"blocks.{i - config.prenet_depth}.{found[2]}"
-        return f"{PREFIX}context_encoder.blocks.{i}.{found[2]}"
-    if found := re.fullmatch(r"encoder\.pos_conv_embed\.blocks\.(\d+)\.(.+)", name):
-        wrap = "1." if config.conv_pos_pre_ln else ""
-        return f"{PREFIX}relative_positional_encoder.{wrap}{int(found[1]) + 1}.0.{found[2]}"
-    if found := re.fullmatch(r"encoder\.pos_conv_embed\.pre_norm\.(.+)", name):
-        return f"{PREFIX}relative_positional_encoder.0.{found[1]}"
-    inverse = (
-        (r"feature_extractor\.conv_layers\.(\d+)\.conv\.", r"local_encoder.conv_layers.\1.0."),
-        (r"feature_extractor\.conv_layers\.(\d+)\.layer_norm\.",
-         r"local_encoder.conv_layers.\1.2.1."),
-        (r"feature_projection\.layer_norm\.", "project_features.1."),
-        (r"feature_projection\.projection\.", "project_features.2."),
-        (r"encoder\.layer_norm\.", "context_encoder.norm."),
-        (r"encoder\.(alibi_scale|extra_tokens)$", r"\1"),
-    )
-    for pattern, target in inverse:
-        if re.match(pattern, name):
-            return PREFIX + re.sub(pattern, target, name, count=1)
-    raise ValueError(name)
+    key = _translate(name, name_pairs(config), to_ours=False)
+    if key is None:
+        raise ValueError(name)
+    return key
 
 
 def save_funasr(model: Data2Vec2Model, folder: str | Path) -> Path:
