@@ -157,7 +157,8 @@ def _torch_load(path: Path, allow_pickle: bool) -> Any:
     try:
         return torch.load(path, map_location="cpu", weights_only=False)
     except ModuleNotFoundError as exc:
-        raise EmoboxError(f"{path}: unpickling needs the module {exc.name!r}") from None
+        raise EmoboxError(f"{path}: unpickling needs the module {exc.name!r} (pip install "
+                          f"{exc.name})") from None
     except (OSError, RuntimeError, EOFError) as exc:
         raise EmoboxError(f"cannot read checkpoint {path}: {str(exc).splitlines()[0]}"
                           ) from None
