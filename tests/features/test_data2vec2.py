@@ -207,3 +207,15 @@ def test_fairseq_names_round_trip(pre_ln):
     assert len(set(keys)) == len(names) and "blocks.0.attn.qkv.weight" in keys
     assert "modality_encoders.AUDIO.context_encoder.blocks.1.norm1.weight" in keys
     assert [rename(k, config) for k in keys] == names
+
+
+def test_funasr_weights_inside_a_wrapper_with_module_prefixes(tmp_path):
+    folder = tmp_path / "wrapped"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "base-funasr" / "config.yaml", folder)
+    state = torch.load(FIXTURES / "base-funasr" / "model.pt", weights_only=True)
+    torch.save({"state_dict": {"model": {f"module.{k}": v for k, v in state.items()}}},
+               folder / "model.pt")
+    audio, states = reference("base")
+    feats = get_extractor(str(folder), precision="fp32", allow_pickle=True).extract(audio[0])
+    assert np.abs(feats - states[0]).max() <= 1e-5
