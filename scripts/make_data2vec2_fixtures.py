@@ -5,6 +5,7 @@ Run in a separate virtual environment with FunASR (it is not an emobox dependenc
     python3 -m venv /tmp/funasr-venv
     /tmp/funasr-venv/bin/pip install torch==2.13.0 funasr pyyaml
     /tmp/funasr-venv/bin/python scripts/make_data2vec2_fixtures.py
+    /tmp/funasr-venv/bin/python scripts/make_data2vec2_fixtures.py --full-size DIR  # optional
 
 For two tiny random models — ``base`` (data2vec 2.0 base's shape: no prenet, no extra tokens,
 12 heads, odd positional kernels) and ``large`` (emotion2vec's features at data2vec 2.0 large's
@@ -151,7 +152,36 @@ def fairseq_checkpoint(conf: dict, state: dict) -> dict:
     }
 
 
+def full_size(folder: Path) -> None:
+    """A random model of emotion2vec base's real shape (512-channel convolutions, 768 wide, 4
+    prenet + 8 blocks, 10 extra tokens) as a FunASR folder, with FunASR's hidden states for a
+    2.4 s clip in ``reference.npz`` — too big to commit; for checking the numerics at full size
+    (`tests/features/test_data2vec2.py` reads it when ``EMOBOX_D2V2_FULL`` names the folder)."""
+    global CONV
+    CONV = "[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512,2,2)] + [(512,2,2)]"
+    size = dict(embed_dim=768, depth=8, num_heads=12, mlp_ratio=4.0, vocab=9,
+                audio=dict(prenet_depth=4, num_extra_tokens=10, conv_pos_width=95,
+                           conv_pos_depth=5, conv_pos_groups=16,
+                           learned_alibi_scale_per_layer=False))
+    conf = model_conf(size)
+    torch.manual_seed(0)
+    model = Emotion2vec(model_conf=copy.deepcopy(conf), vocab_size=size["vocab"]).eval()
+    randomise(model, torch.Generator().manual_seed(1))
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.yaml").write_text(yaml.safe_dump(
+        {"model": "Emotion2vec", "model_conf": conf}, sort_keys=False))
+    torch.save(model.state_dict(), folder / "model.pt")
+    clip = clips(np.random.default_rng(3))[2]
+    with torch.no_grad():
+        np.savez(folder / "reference.npz", audio_0=clip, states_0=hidden_states(model, clip))
+
+
 def main() -> None:
+    import sys
+
+    if len(sys.argv) == 3 and sys.argv[1] == "--full-size":
+        full_size(Path(sys.argv[2]))
+        return
     torch.manual_seed(0)
     generator = torch.Generator().manual_seed(1)
     audio = clips(np.random.default_rng(2))

@@ -8,6 +8,7 @@ folder and as a fairseq checkpoint, with every hidden state FunASR computes for 
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 from pathlib import Path
@@ -219,3 +220,14 @@ def test_funasr_weights_inside_a_wrapper_with_module_prefixes(tmp_path):
     audio, states = reference("base")
     feats = get_extractor(str(folder), precision="fp32", allow_pickle=True).extract(audio[0])
     assert np.abs(feats - states[0]).max() <= 1e-5
+
+
+@pytest.mark.skipif(not os.environ.get("EMOBOX_D2V2_FULL"),
+                    reason="EMOBOX_D2V2_FULL names no full-size fixture folder "
+                    "(scripts/make_data2vec2_fixtures.py --full-size DIR)")
+def test_full_size_emotion2vec_base_matches_funasr():
+    folder = os.environ["EMOBOX_D2V2_FULL"]
+    ref = np.load(Path(folder) / "reference.npz")
+    feats = get_extractor(folder, precision="fp32", allow_pickle=True).extract(ref["audio_0"])
+    assert feats.shape == ref["states_0"].shape and feats.shape[::2] == (13, 768)
+    assert np.abs(feats - ref["states_0"]).max() <= 1e-5
