@@ -21,6 +21,11 @@ from typing import Any
 
 import numpy as np
 
+#: The metrics a report or a matrix can be asked for.
+METRICS = ("ua", "wa", "macro_f1")
+#: Bootstrap resamples of every interval a report prints.
+BOOTSTRAP_RESAMPLES = 1000
+
 
 def evaluate(y_true: Sequence, y_pred: Sequence, labels: Sequence | None = None) -> dict[str, Any]:
     """UA, WA, macro and micro F1, per-class scores and the confusion matrix (rows = true, in
@@ -99,6 +104,26 @@ def bootstrap_ci(y_true: Sequence, y_pred: Sequence, labels: Sequence | None = N
         else:
             idx = np.concatenate([groups[i] for i in rng.integers(0, len(groups), len(groups))])
         values.append(_scores(_confusion(t[idx], p[idx], len(labels)))[metric])
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(values, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def fold_mean_ci(folds: Sequence[tuple[Sequence, Sequence]], labels: Sequence | None = None,
+                 *, metric: str = "ua", n: int = BOOTSTRAP_RESAMPLES, seed: int = 0,
+                 level: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of `metric` over folds: each replicate
+    resamples every fold's test utterances within that fold, scores each fold, and averages —
+    the interval of the number a table prints as "mean over folds"."""
+    metric = {"micro_f1": "wa"}.get(metric, metric)
+    rng = np.random.default_rng(seed)
+    encoded = [_encode(t, p, labels) for t, p in folds]
+    values = np.zeros(n)
+    for lab, t, p in encoded:
+        for b in range(n):
+            idx = rng.integers(0, len(t), len(t))
+            values[b] += _scores(_confusion(t[idx], p[idx], len(lab)))[metric]
+    values /= len(encoded)
     tail = (1 - level) / 2 * 100
     low, high = np.percentile(values, [tail, 100 - tail])
     return float(low), float(high)

@@ -108,7 +108,7 @@ def test_cross_on_balanced_test_sets_in_shared4(demo_ws):
         cross = [r for r in db.runs(protocol="cross")
                  if r.key.scheme_params["test_split"] == "bal4"]
     assert {r.metrics["n"] for r in cross} == {32}
-    assert all(r.key.scheme_params["labels"] == ["Angry", "Happy", "Neutral", "Sad"]
+    assert all(list(r.key.labels) == ["Angry", "Happy", "Neutral", "Sad"]
                and r.key.label_space == "shared4" for r in cross)
 
 

@@ -96,6 +96,9 @@ def test_two_local_models_with_one_folder_name_get_two_stores(tmp_path):
                                           r"\(fingerprint \w+\), not of .*run2/checkpoint-500"):
         extract_corpus(get_extractor(str(b)), utts, raw, tmp_path / "store",
                        show_progress=False)
+    assert len(FeatureStore.open(tmp_path / "store", model=str(a))) == 2
+    with pytest.raises(EmoboxError, match="holds features of .*, not of .*run2"):
+        FeatureStore.open(tmp_path / "store", model=str(b))
 
 
 def test_the_store_records_exactly_the_settings(tiny, tmp_path):
@@ -164,3 +167,30 @@ def test_clap_frame_rate_is_one_fact(tiny):
     assert ex.frame_rate == info(str(tiny("clap"))).frame_rate == 12.8
     frames = ex.extract(np.zeros(48000 * 10, np.float32)).shape[1]
     assert frames == ex.frame_rate * 10
+
+
+def test_extract_refuses_before_writing_and_force_tries(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from emobox.cli import app
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    utts = make_corpus(raw, [1.0, 1.2, 0.8, 1.1])
+    table = tmp_path / "t.csv"
+    table.write_text("path,emotion,speaker\n" + "".join(
+        f"{u.wav},{'neu' if i % 2 else 'ang'},s{i % 2}\n" for i, u in enumerate(utts)))
+    ws = str(tmp_path / "ws")
+    runner = CliRunner()
+    assert runner.invoke(app, ["prepare", "c", "--table", str(table), "--raw", str(raw),
+                               "-w", ws]).exit_code == 0
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage._replace(free=1000))
+    refused = runner.invoke(app, ["extract", "c", "-m", "logmel", "-w", ws])
+    assert isinstance(refused.exception, EmoboxError)  # `emobox` prints it as one line, exit 2
+    assert "the logmel stores need about" in str(refused.exception)
+    assert "--force to try anyway" in str(refused.exception)
+    assert not (tmp_path / "ws" / "features" / "logmel" / "c").exists()  # nothing written
+    forced = runner.invoke(app, ["extract", "c", "-m", "logmel", "-w", ws, "--force", "--json"])
+    assert forced.exit_code == 0, forced.output
+    assert len(FeatureStore.open(tmp_path / "ws" / "features" / "logmel" / "c")) == 4

@@ -13,6 +13,7 @@ import torch
 from emobox.errors import EmoboxError
 from emobox.features.base import Extractor
 from emobox.features.egemaps import EgemapsExtractor
+from emobox.features.registry import HANDCRAFTED_SHAPES
 
 
 class EgemapsLLDExtractor(Extractor):
@@ -28,7 +29,7 @@ class EgemapsLLDExtractor(Extractor):
         self.name = "egemaps-lld"
         self.layers = [0]
         self.dim = len(self._smile.feature_names)
-        self.frame_rate = 100.0
+        self.frame_rate = HANDCRAFTED_SHAPES[self.name][1]
 
     def extract(self, audio: np.ndarray) -> np.ndarray:
         values = self._smile.process_signal(audio, self.sample_rate).to_numpy(dtype=np.float32)
@@ -48,7 +49,7 @@ class LogMelExtractor(Extractor):
         self.name = "logmel" if n_mels == 80 else f"logmel{n_mels}"
         self.layers = [0]
         self.dim = n_mels
-        self.frame_rate = 100.0
+        self.frame_rate = HANDCRAFTED_SHAPES["logmel"][1]
         self._filters = torch.from_numpy(mel_filter_bank(
             num_frequency_bins=201, num_mel_filters=n_mels, min_frequency=0.0,
             max_frequency=8000.0, sampling_rate=16000, norm="slaney", mel_scale="slaney",

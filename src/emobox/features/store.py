@@ -71,13 +71,16 @@ class FeatureStore:
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | os.PathLike) -> FeatureStore:
-        """Open a store for reading."""
+    def open(cls, path: str | os.PathLike, *, model: Any = None) -> FeatureStore:
+        """Open a store for reading; with `model` (a `ModelIdentity`, its dict, or a model
+        as the user spells it) refuse a store of another model."""
         path = Path(path)
         meta_path, index_path = path / "meta.json", path / "index.json"
         if not meta_path.is_file() or not index_path.is_file():
             raise EmoboxError(f"no feature store at {path} (run `emobox extract` first)")
         meta = _current(path, json.loads(meta_path.read_text()))
+        if model is not None:
+            _same_model(path, meta["identity"], _identity_dict(model))
         index = json.loads(index_path.read_text())
         return cls(path, meta, index)
 
@@ -473,6 +476,14 @@ def _same_model(path: Path, recorded: dict[str, Any], given: dict[str, Any]) -> 
     if not old.same_model(new):
         raise EmoboxError(f"{path} holds features of {old.describe()}, not of "
                           f"{new.describe()}; use that model, or another workspace")
+
+
+def _identity_dict(model: Any) -> dict[str, Any]:
+    from emobox.features.identity import ModelIdentity, model_identity
+
+    if isinstance(model, str):
+        model = model_identity(model)
+    return model.to_dict() if isinstance(model, ModelIdentity) else dict(model)
 
 
 def _lock(path: Path) -> Any:

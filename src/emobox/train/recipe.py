@@ -30,8 +30,9 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from emobox.errors import EmoboxError
+from emobox.partition.core import VALID_FRACTION
+from emobox.train.head import HEADS
 
-HEADS = ("emobox", "frame-mlp", "linear", "layer-weighted")
 OPTIMIZERS = ("adam", "adamw")
 SCHEDULES = ("linear-warmup", "onecycle", "constant")
 NORMS = ("utterance", "frame", "standard", "none")
@@ -65,11 +66,15 @@ class Recipe:
     norm: str
     label_space: str
     drop_last: bool
-    valid_fraction: float = 0.2
+    valid_fraction: float = VALID_FRACTION
     pct_start: float = 0.1
     grid: Grid = field(default=())
 
     def __post_init__(self) -> None:
+        for f in fields(self):
+            if f.name != "grid" and not _typed(f.type, getattr(self, f.name)):
+                raise EmoboxError(f"recipe field {f.name} must be {_TYPE_WORDS[f.type]}, not "
+                                  f"{getattr(self, f.name)!r}")
         for name, allowed in (("head", HEADS), ("optimizer", OPTIMIZERS),
                               ("schedule", SCHEDULES), ("norm", NORMS),
                               ("select", SELECTIONS)):
@@ -127,7 +132,33 @@ class Recipe:
         if unknown:
             raise EmoboxError(f"recipe has no field {unknown[0]!r} (fields: "
                               f"{', '.join(sorted(known))})")
+        if "grid" not in overrides and any(n in overrides for n, _ in self.grid):
+            # a field set explicitly is no longer swept: it replaces that field's grid
+            overrides["grid"] = tuple((n, v) for n, v in self.grid if n not in overrides)
         return replace(self, **overrides)
+
+
+#: Field annotation → what a value must be, in words (for the one-line error).
+_TYPE_WORDS = {"str": "text", "int": "an integer", "float": "a number", "bool": "true or false",
+               "float | None": "a number or null", "int | None": "an integer or null"}
+
+
+def _typed(annotation: str, value: Any) -> bool:
+    """Whether `value` fits a field annotated `annotation` (an int is a number too)."""
+    if annotation not in _TYPE_WORDS:
+        return True
+    if value is None:
+        return annotation.endswith("| None")
+    base = annotation.split(" |")[0]
+    if base == "bool":
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    if base == "int":
+        return isinstance(value, int)
+    if base == "float":
+        return isinstance(value, int | float) and value == value
+    return isinstance(value, str)
 
 
 EMOBOX = Recipe(

@@ -9,7 +9,7 @@ with the selected model (`TrainedModel.predict`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,9 +101,11 @@ def train_sweep(
     labels: Sequence[str],
     layer: int,
     seed: int = 0,
+    on_epoch: Callable[[], None] | None = None,
 ) -> TrainedModel:
     """Train every configuration of `recipe`'s grid on `train` [(key, label)], validate on
-    `valid` each epoch, and return the selected model with every configuration's curve."""
+    `valid` each epoch, and return the selected model with every configuration's curve.
+    `on_epoch` is called after every epoch (progress; it may raise to stop)."""
     if not train:
         raise EmoboxError("empty training set")
     labels = list(labels)
@@ -162,6 +164,8 @@ def train_sweep(
             losses += loss.detach() * len(idx)
         for k, curve in enumerate(curves):
             curve.train_loss.append(float(losses[k]) / (n_batches * batch_size or 1))
+        if on_epoch is not None:
+            on_epoch()
         if valid_set is None:
             continue
         uas, vlosses = _validate(heads, valid_set, y_valid, labels, index, smoothing)
