@@ -1,4 +1,6 @@
-"""Hidden states of a transformers speech model (registry name, hub id or local folder).
+"""Hidden states of a speech model: a transformers model (registry name, hub id or local
+folder), or a data2vec 2.0 / emotion2vec checkpoint, which `emobox.features.checkpoints` loads
+into emobox's own encoder (`emobox.features.data2vec2`).
 
 One forward pass gives every hidden state (the embeddings, then one per block): the selected
 layers' frames are returned, and for a store the pooled mean and std of every layer
