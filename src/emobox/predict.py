@@ -19,8 +19,10 @@ from emobox.train.export import load_model
 
 
 def predict_files(files: Sequence[str | Path], model_dir: str | Path, *,
-                  window: float | None = None, device: str = "cpu") -> list[dict[str, Any]]:
-    """One row per file (or window): file, start, end, emotion, probabilities."""
+                  window: float | None = None, device: str = "cpu",
+                  allow_pickle: bool = False) -> list[dict[str, Any]]:
+    """One row per file (or window): file, start, end, emotion, probabilities
+    (`allow_pickle`: the feature model's weights may be a pickle, as for extraction)."""
     model, config = load_model(model_dir)
     features = config.get("features") or {}
     name = config.get("model", "")
@@ -35,7 +37,7 @@ def predict_files(files: Sequence[str | Path], model_dir: str | Path, *,
         if features.get("source"):  # where the model lies now (a local folder's path)
             settings = replace(settings, model=features["source"])
         extractor = get_extractor(replace(settings, layers=tuple(model.layers)),
-                                  Runtime(device=device))
+                                  Runtime(device=device, allow_pickle=allow_pickle))
     rows = []
     for file in files:
         path = Path(file)

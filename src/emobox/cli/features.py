@@ -47,8 +47,9 @@ def extract_command(
         "--trust-remote-code", help="Allow a model that runs code from its repository "
         "(e.g. MERT).")] = False,
     allow_pickle: Annotated[bool, typer.Option(
-        "--allow-pickle", help="Allow weights stored with pickle (*.bin), which can run code "
-        "when loaded (default: safetensors only).")] = False,
+        "--allow-pickle", help="Allow weights stored with pickle (*.bin; the .pt checkpoints "
+        "of data2vec 2.0 and emotion2vec), which can run code when loaded (default: "
+        "safetensors only).")] = False,
     whisper_mode: Annotated[str, typer.Option(help="Whisper input: pad30 (pad to 30 s, the "
                                               "papers' protocol) or trim.")] = "pad30",
     layer_norm: Annotated[bool, typer.Option("--layer-norm", help="Store layer-normalised "
@@ -127,8 +128,9 @@ def extract_command(
 
 @app.command("models")
 def models_command(json_output: JsonOption = False) -> None:
-    """The feature sets: handcrafted (eGeMAPS, log-mel), EmoBox's 10 models and SER Evals' 9
-    backbones (any other hub id or local folder works too)."""
+    """The feature sets: handcrafted (eGeMAPS, log-mel), EmoBox's 10 models, SER Evals' 9
+    backbones and emotion2vec (any other hub id or local folder works too); --json adds each
+    model's licence, training data and the EmoBox corpora it was trained on."""
     from rich.table import Table
 
     from emobox.features import list_models
@@ -140,13 +142,13 @@ def models_command(json_output: JsonOption = False) -> None:
                     for n, note in HANDCRAFTED.items()] + [m.to_dict() for m in models])
         return
     table = Table(title="Models (any other hub id or local folder works too)")
-    for col in ("name", "hub id", "family", "M params", "frames/s", "input Hz", "papers",
+    for col in ("name", "weights", "family", "M params", "frames/s", "input Hz", "papers",
                 "input handling"):
         table.add_column(col, overflow="fold")
     for name, note in HANDCRAFTED.items():
         table.add_row(name, "—", "handcrafted", "—", "", "16000", "", note)
     for m in models:
-        table.add_row(m.name, m.hub_id or "—", m.family, str(m.params_m or "?"),
+        table.add_row(m.name, m.weights, m.family, str(m.params_m or "?"),
                       f"{m.frame_rate:g}", str(m.sample_rate), ", ".join(m.papers) or "—",
                       m.note or m.input)
     out.print(table)

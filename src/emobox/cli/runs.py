@@ -159,6 +159,9 @@ def predict_command(
                                                  "seconds (long files).", min=0.5,
                                                  show_default=False)] = None,
     device: Annotated[str, typer.Option(help="cpu, cuda or cuda:N.")] = "cpu",
+    allow_pickle: Annotated[bool, typer.Option(
+        "--allow-pickle", help="Allow the feature model's weights to be a pickle (as "
+        "`extract --allow-pickle`).")] = False,
     csv_output: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
@@ -174,7 +177,8 @@ def predict_command(
         with _db(workspace) as db:
             r = _find(db, run)
             model_dir = db.heads_dir / r.info.get("head", r.run_id)
-    rows = predict_files(audio, model_dir, window=window, device=device)
+    rows = predict_files(audio, model_dir, window=window, device=device,
+                         allow_pickle=allow_pickle)
     if json_output:
         print_json(rows)
     elif csv_output:

@@ -13,6 +13,8 @@ Input handling per family:
 
 * waveform models (wav2vec 2.0, HuBERT, WavLM, data2vec, MERT at 24 kHz): raw samples,
   normalised per utterance where the checkpoint's feature extractor says so;
+* data2vec 2.0 / emotion2vec: raw samples, layer-normalised where the checkpoint's config says
+  ``normalize``, as fairseq and FunASR do;
 * Whisper: log-mel from `WhisperFeatureExtractor`, encoder only, ``pad30`` (pad to 30 s as both
   papers do, keep the frames of the real audio) or ``trim`` (encode only the real length);
   ``floor(samples / 320)`` frames of a clip, as the EmoBox and SER Evals references keep;
@@ -136,7 +138,7 @@ class Waveform(Family):
     a projection, a positional convolution, then transformer blocks."""
 
     name = "waveform"
-    families = ("wav2vec2", "hubert", "wavlm", "data2vec-audio", "data2vec2", "mert")
+    families = ("wav2vec2", "hubert", "wavlm", "data2vec-audio", "mert")
     #: issue #12 measured cosine ≥ 0.9999 per layer on real WavLM base weights with bf16
     #: weights; bench/extract.py ≥ 0.9998 on every layer of a random WavLM base. Whisper is not
     #: faithful (real Whisper base: last layer 0.996 with bf16 weights, 0.9945 under autocast),
@@ -192,6 +194,13 @@ class Waveform(Family):
             torch.tensor(max(n_samples, MIN_SAMPLES))))
         return frames * self._hop / self.sample_rate
 
+    @staticmethod
+    def normalise(t: Any) -> Any:
+        """Zero mean, unit variance, as transformers' ``Wav2Vec2FeatureExtractor`` does."""
+        import torch
+
+        return (t - t.mean()) / torch.sqrt(t.var(unbiased=False) + 1e-7)
+
     def forward(self, ex: Any, segments: Sequence[Any]) -> tuple[Sequence[Any], list[int]]:
         import torch
 
@@ -201,7 +210,7 @@ class Waveform(Family):
         for b, s in enumerate(segments):
             t = torch.from_numpy(s)
             if self.normalize:
-                t = (t - t.mean()) / torch.sqrt(t.var(unbiased=False) + 1e-7)
+                t = self.normalise(t)
             x[b, :len(s)] = t
             mask[b, :lengths[b]] = 1
         kwargs = {"attention_mask": ex._input(mask)} if len(segments) > 1 else {}
@@ -212,6 +221,44 @@ class Waveform(Family):
         finally:
             ex._valid.clear()
         return out.hidden_states, [int(n) for n in frames]
+
+
+class Data2Vec2(Waveform):
+    """data2vec 2.0 and emotion2vec (fairseq ``data2vec_multi``, `emobox.features.data2vec2`):
+    the waveform layout with ALiBi attention; the audio prenet's blocks count as blocks. The
+    architecture is read from a fairseq ``model`` config or FunASR's ``model_conf``
+    (`emobox.features.data2vec2_config.Data2Vec2Config`), the model from its checkpoint
+    (`emobox.features.checkpoints`). The waveform is layer-normalised as fairseq and FunASR
+    do (eps 1e-5) where the config says ``normalize``; padded batches are exact inside the
+    model. Not measured in bf16 on real weights, so ``auto`` keeps it float32 on a CPU."""
+
+    name = "data2vec2"
+    families = ("data2vec2",)
+    bf16_faithful = False
+
+    @classmethod
+    def arch_from_config(cls, config: dict) -> Arch:
+        from emobox.features.data2vec2_config import Data2Vec2Config
+
+        c = Data2Vec2Config.from_fairseq(config)
+        return Arch(c.n_blocks, c.embed_dim, int(c.embed_dim * c.mlp_ratio),
+                    inputs=c.conv_layers[-1][0], conv=c.conv_layers)
+
+    def __init__(self, config: Any, **kwargs: Any) -> None:
+        super().__init__(config, **kwargs)
+        self.normalize = config.normalize
+
+    def prepare(self, model: Any, valid: list) -> None:
+        """Nothing to patch: `Data2Vec2Model` masks padding itself."""
+
+    def feature_extractor(self, source: str) -> Any:
+        return None
+
+    @staticmethod
+    def normalise(t: Any) -> Any:
+        from emobox.features.data2vec2 import normalize_waveform
+
+        return normalize_waveform(t)
 
 
 class Whisper(Family):
@@ -398,7 +445,8 @@ def _auto_feature_extractor(source: str) -> Any:
         return None
 
 
-ADAPTERS: dict[str, type[Family]] = {f: a for a in (Waveform, Whisper, W2vBert, Clap)
+ADAPTERS: dict[str, type[Family]] = {f: a for a in (Waveform, Data2Vec2, Whisper, W2vBert,
+                                                    Clap)
                                      for f in a.families}
 
 

@@ -1,4 +1,6 @@
-"""Hidden states of a transformers speech model (registry name, hub id or local folder).
+"""Hidden states of a speech model: a transformers model (registry name, hub id or local
+folder), or a data2vec 2.0 / emotion2vec checkpoint, which `emobox.features.checkpoints` loads
+into emobox's own encoder (`emobox.features.data2vec2`).
 
 One forward pass gives every hidden state (the embeddings, then one per block): the selected
 layers' frames are returned, and for a store the pooled mean and std of every layer
@@ -61,35 +63,21 @@ class HFExtractor(Extractor):
     norm = "layer"
 
     def __init__(self, settings: ExtractionSettings, runtime: Runtime = Runtime()) -> None:
-        from transformers import AutoConfig, AutoModel
         from transformers.utils import logging as hf_logging
-
-        from emobox.features.ct2 import ensure_transformers
 
         hf_logging.disable_progress_bar()
         hf_logging.set_verbosity_error()
         model = settings.model
         entry = info(model)
-        if entry.family == "data2vec2" and not Path(model).is_dir():
-            raise EmoboxError(f"{model}: {entry.note}")
-        source = ensure_transformers(entry.hub_id or model)
-        if entry.family == "mert" and not runtime.trust_remote_code:
-            raise EmoboxError(f"{model} runs code from its repository; pass "
-                              "--trust-remote-code if you trust it")
-        kwargs = {"trust_remote_code": runtime.trust_remote_code,
-                  "revision": settings.revision}
-        folder = Path(source)
-        if (not runtime.allow_pickle and folder.is_dir()
-                and not any(folder.glob("*.safetensors")) and any(folder.glob("*.bin"))):
-            raise EmoboxError(f"{model} has only pickle weights (*.bin), which can run code when "
-                              "loaded; pass --allow-pickle if you trust them")
-        try:
-            config = AutoConfig.from_pretrained(source, **kwargs)
+        if entry.family == "data2vec2":  # fairseq / FunASR checkpoints, our own encoder
+            from emobox.features.checkpoints import load_for_extraction
+
+            source, net = load_for_extraction(model, entry, runtime.allow_pickle,
+                                              settings.revision)
+            config, family = net.config, entry.family
+        else:
+            source, config, net = _load_transformers(model, entry, settings, runtime)
             family = family_of_config(config.model_type, model)
-            net = AutoModel.from_pretrained(source, use_safetensors=None if runtime.allow_pickle
-                                            else True, **kwargs)
-        except (OSError, ValueError) as exc:
-            raise EmoboxError(f"cannot load model {model!r}: {str(exc).splitlines()[0]}") from None
         adapter = adapter_of(family)(config, whisper_mode=settings.whisper_mode,
                                       sample_rate=entry.sample_rate)
         self.adapter = adapter
@@ -101,7 +89,7 @@ class HFExtractor(Extractor):
         self.settings = settings.resolved(layers=self.layers, precision=self.precision,
                                           family=family)
         self.name = settings.store_name
-        self.source = str(Path(source).resolve()) if Path(source).is_dir() else str(source)
+        self.source = str(Path(source).resolve()) if Path(source).exists() else str(source)
         self.commit = getattr(config, "_commit_hash", None)
         log.info("%s: precision %s on %s (requested %s)", self.name, self.precision,
                  runtime.device, settings.precision)
@@ -232,6 +220,32 @@ class HFExtractor(Extractor):
             return x.pin_memory().to(self.device, non_blocking=True)
         return x
 
+
+def _load_transformers(model: str, entry: Any, settings: ExtractionSettings, runtime: Runtime
+                       ) -> tuple[str, Any, Any]:
+    """``(source, config, model)`` of a transformers checkpoint (hub id or local folder)."""
+    from transformers import AutoConfig, AutoModel
+
+    from emobox.features.ct2 import ensure_transformers
+
+    source = ensure_transformers(entry.hub_id or model)
+    if entry.family == "mert" and not runtime.trust_remote_code:
+        raise EmoboxError(f"{model} runs code from its repository; pass "
+                          "--trust-remote-code if you trust it")
+    kwargs = {"trust_remote_code": runtime.trust_remote_code, "revision": settings.revision}
+    folder = Path(source)
+    if (not runtime.allow_pickle and folder.is_dir()
+            and not any(folder.glob("*.safetensors")) and any(folder.glob("*.bin"))):
+        raise EmoboxError(f"{model} has only pickle weights (*.bin), which can run code when "
+                          "loaded; pass --allow-pickle if you trust them")
+    try:
+        config = AutoConfig.from_pretrained(source, **kwargs)
+        family_of_config(config.model_type, model)
+        net = AutoModel.from_pretrained(source, use_safetensors=None if runtime.allow_pickle
+                                        else True, **kwargs)
+    except (OSError, ValueError) as exc:
+        raise EmoboxError(f"cannot load model {model!r}: {str(exc).splitlines()[0]}") from None
+    return source, config, net
 
 def _no_autocast(device: torch.device):
     return torch.autocast(device.type, enabled=False)

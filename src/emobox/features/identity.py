@@ -1,9 +1,10 @@
 """Which model a feature store holds, and the one folder name derived from it.
 
 A model is a registry entry (its short name, whichever spelling was given), another hub id (with
-its revision), a local folder (its resolved path and a fingerprint of its config and weights:
-names, sizes and the first and last MiB of each file — fast, and different for two models
-trained into folders of the same name), or a handcrafted feature set. The store records the
+its revision), a local folder or fairseq checkpoint file (its resolved path and a fingerprint of
+its config and weights: names, sizes and the first and last MiB of each file — fast, and
+different for two models trained into folders of the same name), or a handcrafted feature
+set. The store records the
 identity; the folder name (`store_name`) is derived from it, so two models never share one.
 
 >>> model_identity("microsoft/wavlm-base").store_name, store_name("egemaps")
@@ -25,7 +26,7 @@ from emobox.features.registry import _BY_HUB, HANDCRAFTED, MODELS, looks_like_pa
 #: Bytes read from each end of a weights file for the fingerprint.
 FINGERPRINT_BYTES = 1 << 20
 #: Files of a model folder that decide its features.
-MODEL_FILES = ("*.json", "*.safetensors", "*.bin", "*.pt", "*.ckpt", "*.model")
+MODEL_FILES = ("*.json", "*.yaml", "*.safetensors", "*.bin", "*.pt", "*.ckpt", "*.model")
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def model_identity(model: str, revision: str | None = None) -> ModelIdentity:
     if entry is not None:
         return ModelIdentity("registry", entry.name, entry.hub_id, revision)
     folder = Path(model).expanduser()
-    if folder.is_dir():
+    if folder.is_dir() or folder.suffix == ".pt" and folder.is_file():  # .pt: fairseq's
         path = folder.resolve()
         return ModelIdentity("local", path.name, None, revision, str(path), fingerprint(path))
     if looks_like_path(model):
@@ -98,11 +99,13 @@ def store_name(model: str, revision: str | None = None) -> str:
 
 
 def fingerprint(folder: str | Path) -> str:
-    """A hash of a model folder's config and weights files: their names and sizes and the
-    first and last `FINGERPRINT_BYTES` of each (reads at most 2 MiB per file)."""
+    """A hash of a model folder's config and weights files (or of one checkpoint file): their
+    names and sizes and the first and last `FINGERPRINT_BYTES` of each (reads at most 2 MiB
+    per file)."""
     digest = hashlib.sha256()
     folder = Path(folder)
-    files = sorted({f for pattern in MODEL_FILES for f in folder.glob(pattern) if f.is_file()})
+    files = [folder] if folder.is_file() else sorted(
+        {f for pattern in MODEL_FILES for f in folder.glob(pattern) if f.is_file()})
     for file in files:
         size = file.stat().st_size
         digest.update(f"{file.name}\0{size}\0".encode())
