@@ -58,8 +58,18 @@ def _value(key: RunKey, name: str) -> str:
 
 
 def varying_fields(keys: Sequence[RunKey], skip: Sequence[str] = ()) -> list[str]:
-    """The fields (of `FIELDS`, less `skip`) whose values differ among `keys`."""
-    return [f for f in FIELDS if f not in skip and len({_value(k, f) for k in keys}) > 1]
+    """The fields (of `FIELDS`, less `skip`) whose values differ among `keys`; the feature
+    settings count only where they differ for one model (another model has other features)."""
+    return [f for f in FIELDS if f not in skip and _differs(keys, f)]
+
+
+def _differs(keys: Sequence[RunKey], name: str) -> bool:
+    if name != "features":
+        return len({_value(k, name) for k in keys}) > 1
+    per_model: dict[str, set[str]] = {}
+    for k in keys:
+        per_model.setdefault(k.model, set()).add(_value(k, name))
+    return any(len(v) > 1 for v in per_model.values())
 
 
 def caption(keys: Sequence[RunKey], skip: Sequence[str] = ()) -> str:
@@ -84,7 +94,7 @@ def per_row_fields(keys: Sequence[RunKey], row: Callable[[RunKey], str],
     for k in keys:
         rows.setdefault(row(k), []).append(k)
     within = [f for f in FIELDS if f not in skip
-              and any(len({_value(k, f) for k in group}) > 1 for group in rows.values())]
+              and any(_differs(group, f) for group in rows.values())]
     across = [f for f in varying_fields(keys, skip) if f not in within]
     return within, across
 
