@@ -99,8 +99,9 @@ def test_layers_curve_finds_the_informative_layer(tmp_path):
                    recipe=get_recipe("emobox", epochs=15, grid=()), show_progress=False)
         curves = layer_curves(db.runs(protocol="layers"))
         assert not intra_rows(db.runs())  # layer runs never enter the intra table
-    assert len(curves) == 1 and set(curves[0]["ua"]) == {0, 1, 2}
-    assert curves[0]["best_layer"] == 1
+    assert len(curves) == 2  # the linear probe of every layer, and the full recipe
+    assert sum("recipe linear-probe-v1" in c["setting"] for c in curves) == 1
+    assert all(set(c["ua"]) == {0, 1, 2} and c["best_layer"] == 1 for c in curves)
 
 
 def test_a_crashed_grid_resumes_with_no_duplicates(tmp_path, monkeypatch):

@@ -317,10 +317,14 @@ def test_layers_get_a_table_in_every_format_and_a_plot_per_setting(ws, tmp_path)
         assert "UA per layer" in result.output
     for fmt in ("md", "latex"):
         text = cli(ws, "report", "-f", fmt).output.replace(r" $\cdot$ ", " · ")
-        assert "UA per layer (toy · seed 0)" in text and "UA per layer (toy · seed 1)" in text
+        titles = [line for line in text.splitlines() if "UA per layer (" in line]
+        assert len(titles) == 4, text  # probe and recipe, for each of two seeds
+        assert sum("linear-probe-v1" in t for t in titles) == 2
+        assert sum("seed 1" in t for t in titles) == 2
     cli(ws, "report", "--plots", str(tmp_path / "plots"))
     names = sorted(p.name for p in (tmp_path / "plots").glob("layers-*.png"))
-    assert names == ["layers-toy_seed_0-savee.png", "layers-toy_seed_1-savee.png"]
+    assert len(names) == 4 and sum("seed_1" in n for n in names) == 2
+    assert sum("linear-probe" in n for n in names) == 2
 
 
 def test_runs_show_is_json_and_export_matches_list(ws, tmp_path):

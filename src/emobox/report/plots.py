@@ -89,9 +89,13 @@ def confusion(labels: Sequence[str], matrix: Sequence[Sequence[int]], path: Path
 
 def slug(text: str) -> str:
     """A file-name-safe form of a setting label (every differing field stays in it)."""
+    import hashlib
     import re
 
-    return re.sub(r"[^A-Za-z0-9._=+-]+", "_", text).strip("_")[:150]
+    name = re.sub(r"[^A-Za-z0-9._=+-]+", "_", text).strip("_")
+    if len(name) <= 160:
+        return name
+    return f"{name[:150]}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"  # still unique
 
 
 def layer_curve(curve: dict[str, Any], path: Path) -> list[Path]:

@@ -124,5 +124,11 @@ def per_row_caption(keys: Sequence[RunKey], fields_: Sequence[str],
 def variant_label(key: RunKey, varying: Sequence[str], *, with_model: bool = True) -> str:
     """The label of one setting among others: the model and each differing field."""
     parts = [key.model] if with_model else []
-    parts += [DESCRIBE[f](key) for f in varying if f != "model"]
+    for f in varying:
+        if f == "model" or (f == "hparams" and "recipe" in varying):
+            continue
+        text = DESCRIBE[f](key)
+        if f == "recipe" and "hparams" in varying:
+            text += f" {_hparams(key)}"
+        parts.append(text)
     return " · ".join(parts)

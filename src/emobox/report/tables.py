@@ -36,10 +36,12 @@ OOD_PER_CELL = ("train_corpus", "test_corpus", "features", "fold", "scheme_param
 
 def describe_hparams(recipe: str, hparams: dict[str, Any]) -> str:
     """The grid and the fields that differ from the named recipe's defaults."""
+    from emobox.train.probe import PROBE
     from emobox.train.recipe import RECIPES
 
     base = RECIPES.get(recipe.rsplit("-v", 1)[0])
-    defaults = base.hparams(with_grid=False) if base else {}
+    defaults = base.hparams(with_grid=False) if base else (
+        PROBE.hparams() if recipe == PROBE.id else {})
     grid = hparams.get("grid") or {}
     parts = [f"{k}∈{{{', '.join(f'{v:g}' if isinstance(v, float) else str(v) for v in vs)}}}"
              for k, vs in grid.items()]

@@ -456,14 +456,61 @@ def run_layers(workspace: Workspace, corpus: str, model: str, *, scheme: str,
                resume: bool = True, allow_missing: bool = False, no_valid: bool = False,
                context: dict[str, Any] | None = None,
                show_progress: bool = True) -> list[RunResult]:
-    """The recipe trained on every stored layer of one extraction (EmoBox evaluated only the
-    last): one result per (layer, fold), protocol ``layers``."""
-    store = open_store(workspace, model, corpus)
-    results = []
-    for layer in store.layers:
+    """Every layer of one extraction (EmoBox evaluated only the last), from what the store
+    holds: a linear probe of every layer on its pooled statistics (seconds per layer), then
+    the full recipe on each layer whose frames are stored; one result per (layer, fold),
+    protocol ``layers``."""
+    results = probe_layers(workspace, corpus, model, scheme=scheme, label_space=label_space,
+                           recipe=recipe, seed=seed, folds=folds, db=db, resume=resume,
+                           allow_missing=allow_missing, context=context)
+    for layer in open_store(workspace, model, corpus).layers:
         results += run_intra(workspace, corpus, model, scheme=scheme, recipe=recipe,
                              label_space=label_space, layer=layer, seed=seed, folds=folds,
                              db=db, resume=resume, allow_missing=allow_missing,
                              no_valid=no_valid, protocol="layers", context=context,
                              show_progress=show_progress)
+    return results
+
+
+def probe_layers(workspace: Workspace, corpus: str, model: str, *, scheme: str,
+                 label_space: str | None, recipe: Recipe, seed: int,
+                 folds: Sequence[str] | None, db: ResultsDB | None, resume: bool,
+                 allow_missing: bool, context: dict[str, Any] | None) -> list[RunResult]:
+    """The linear probe (`train.probe`) of every pooled layer on every fold: train on the
+    fold's train and valid parts, test on its test part."""
+    from emobox.train.probe import PROBE, linear_probe
+
+    plan = plan_intra(workspace, [corpus], model, scheme=scheme, recipe=recipe,
+                      label_space=label_space, protocol="layers")[0]
+    labels = plan.labels
+    chosen = [(f, plan.splits.folds[f]) for f in (folds or plan.splits.folds)]
+    results = []
+    for layer in plan.store.pooled_layers:
+        for name, fold in chosen:
+            where = f"{corpus} fold {name} (probe)"
+            train = [p for part in ("train", "valid") for p in labelled(
+                plan.utts, getattr(fold, part), plan.store, part=part, where=where,
+                allow_missing=allow_missing)[0]]
+            test, missing = labelled(plan.utts, fold.test, plan.store, part="test",
+                                     where=where, allow_missing=allow_missing)
+            key = run_key("layers", train=corpus, test=corpus, model=model,
+                          features=plan.store.identity(), layer=layer, recipe=PROBE,
+                          scheme=plan.splits.scheme, scheme_params=plan.splits.params,
+                          label_space=plan.label_space, prior="none", fold=name, seed=seed,
+                          corpora=[corpus], labels=labels)
+            if resume and db is not None and (done := db.get(key)) is not None:
+                results.append(RunResult(key, done.metrics, done.info))
+                continue
+            by_key = dict(train + test)
+            probe = linear_probe(plan.store, [k for k, _ in train], [k for k, _ in test], layer,
+                                 by_key, seed)
+            metrics = evaluate([y for _, y in test], [probe["predictions"][k] for k, _ in test],
+                               labels)
+            info = {"labels": labels, "excluded_test": missing, "seconds": probe["seconds"],
+                    "notes": [*plan.splits.notes, "linear probe on pooled mean+std"],
+                    **provenance(), **({"config": context} if context else {})}
+            if db is not None:
+                db.add(key, metrics, info=info, predictions=[
+                    (k, y, probe["predictions"][k]) for k, y in test])
+            results.append(RunResult(key, metrics, info))
     return results

@@ -23,6 +23,23 @@ L2 = 1e-3
 MAX_ITER = 200
 
 
+class ProbeRecipe:
+    """The probe as a recipe of a run's identity: its name, version and every choice."""
+
+    name, version = "linear-probe", 1
+
+    @property
+    def id(self) -> str:
+        return f"{self.name}-v{self.version}"
+
+    def hparams(self) -> dict[str, Any]:
+        return {"inputs": "pooled mean+std, standardised on train", "l2": L2,
+                "max_iter": MAX_ITER, "optimizer": "lbfgs"}
+
+
+PROBE = ProbeRecipe()
+
+
 def pooled_inputs(store: Any, keys: Sequence[str], layer: int) -> np.ndarray:
     """``(len(keys), 2 * dim)``: the pooled mean and std of `layer` per utterance."""
     return np.hstack([store.pooled_matrix(keys, layer, "mean"),
