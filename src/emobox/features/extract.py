@@ -175,11 +175,14 @@ def batches_of(extractor: Extractor, utterances: Sequence[Utterance]) -> list[li
 
 
 class AudioRateColumn(ProgressColumn):
-    """Audio seconds per wall-clock second."""
+    """Audio seconds done of the total, and audio seconds per wall-clock second (the bar
+    itself counts utterances, so it never passes its total)."""
 
     def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("" if speed is None else f"{speed:,.1f} audio-s/s", style="cyan")
+        done, total = task.fields.get("audio", 0.0), task.fields.get("audio_total", 0.0)
+        elapsed = task.finished_time or task.elapsed
+        rate = f" {done / elapsed:,.1f} audio-s/s" if elapsed else ""
+        return Text(f"utt. {done:,.0f}/{total:,.0f} s audio{rate}", style="cyan")
 
 
 def extract_corpus(
@@ -236,8 +239,9 @@ def extract_corpus(
     waiting = 0.0
     try:
         with stop_requests() as stop, new_progress(AudioRateColumn()) as progress:
-            task = progress.add_task(f"extract {Path(store_path).name}", total=total or None,
-                                     visible=show_progress)
+            task = progress.add_task(f"extract {Path(store_path).name}",
+                                     total=sum(len(b) for b in plan) or None,
+                                     visible=show_progress, audio=0.0, audio_total=total)
             decoded_batches = prefetch(plan, decode, workers=decode_workers, ahead=3)
             while True:
                 wait_start = time.perf_counter()
@@ -265,7 +269,8 @@ def extract_corpus(
                 if since_commit >= chunk_seconds or time.monotonic() - last_commit > commit_every:
                     background.commit()
                     since_commit, last_commit = 0.0, time.monotonic()
-                progress.advance(task, sum(utterance_seconds(u) for u in batch))
+                progress.update(task, advance=len(batch), audio=min(total, progress.tasks[
+                    task].fields["audio"] + sum(utterance_seconds(u) for u in batch)))
                 if stop:
                     break
             decoded_batches.close()
