@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from emobox.audio import TARGET_SAMPLE_RATE
 from emobox.cli.app import app, out
 from emobox.cli.options import (
     DEFAULT_MODEL,
@@ -146,7 +147,7 @@ def models_command(json_output: JsonOption = False) -> None:
                 "input handling"):
         table.add_column(col, overflow="fold")
     for name, note in HANDCRAFTED.items():
-        table.add_row(name, "—", "handcrafted", "—", "", "16000", "", note)
+        table.add_row(name, "—", "handcrafted", "—", "", str(TARGET_SAMPLE_RATE), "", note)
     for m in models:
         table.add_row(m.name, m.weights, m.family, str(m.params_m or "?"),
                       f"{m.frame_rate:g}", str(m.sample_rate), ", ".join(m.papers) or "—",

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from emobox.audio import TARGET_SAMPLE_RATE
 from emobox.errors import EmoboxError
 from emobox.features.batching import ONE_AT_A_TIME, BatchPolicy
 
@@ -27,7 +28,7 @@ class Extractor(ABC):
     """
 
     name: str
-    sample_rate: int = 16000
+    sample_rate: int = TARGET_SAMPLE_RATE
     layers: list[int]
     pooled_layers: list[int]
     settings: ExtractionSettings

@@ -33,6 +33,7 @@ import math
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from emobox.audio import TARGET_SAMPLE_RATE
 from emobox.errors import EmoboxError
 from emobox.features.registry import Arch
 
@@ -98,7 +99,7 @@ class Family:
     timing_span: ClassVar[tuple[str, str]] = ("feature_extractor", "feature_extractor")
 
     def __init__(self, config: Any, *, whisper_mode: str | None = None,
-                 sample_rate: int = 16000) -> None:
+                 sample_rate: int = TARGET_SAMPLE_RATE) -> None:
         self.config = config
         self.arch = self.arch_from_config(config.to_dict())
         self.whisper_mode = whisper_mode
@@ -304,12 +305,12 @@ class Whisper(Family):
 
         frames = [whisper_frames(len(s)) for s in segments]
         if self.padded:
-            feats = ex._features(segments, sampling_rate=16000, return_tensors="pt")
+            feats = ex._features(segments, sampling_rate=TARGET_SAMPLE_RATE, return_tensors="pt")
             out = ex.model(ex._input(feats.input_features), output_hidden_states=True)
             return out.hidden_states, frames
         longest = max(frames)
         feats = ex._input(ex._features(
-            segments, sampling_rate=16000, return_tensors="pt", padding="max_length",
+            segments, sampling_rate=TARGET_SAMPLE_RATE, return_tensors="pt", padding="max_length",
             max_length=longest * WHISPER_HOP, truncation=True).input_features)
         return whisper_encode(ex.model, feats, frames), frames
 
@@ -355,8 +356,8 @@ class W2vBert(Family):
 
         padded = [s if len(s) >= MIN_SAMPLES else np.pad(s, (0, MIN_SAMPLES - len(s)))
                   for s in segments]
-        feats = ex._features(padded, sampling_rate=16000, return_tensors="pt", padding=True,
-                             return_attention_mask=True)
+        feats = ex._features(padded, sampling_rate=TARGET_SAMPLE_RATE, return_tensors="pt",
+                             padding=True, return_attention_mask=True)
         mask = feats.attention_mask
         out = ex.model(ex._input(feats.input_features), attention_mask=ex._input(mask),
                        output_hidden_states=True)

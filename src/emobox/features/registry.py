@@ -16,6 +16,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from emobox.audio import TARGET_SAMPLE_RATE
 from emobox.errors import EmoboxError
 
 #: family → how audio enters the model
@@ -123,7 +124,7 @@ class ModelInfo:
 
 
 def _m(name: str, hub: str | None, family: str, params: int | None, *papers: str,
-       frame_rate: float = 50.0, sample_rate: int = 16000, note: str = "",
+       frame_rate: float = 50.0, sample_rate: int = TARGET_SAMPLE_RATE, note: str = "",
        arch: Arch | None = None, **card) -> ModelInfo:
     return ModelInfo(name, hub, family, params, frame_rate, sample_rate, papers, note, arch,
                      **card)
@@ -211,7 +212,7 @@ def info(model: str) -> ModelInfo:
     if model in _BY_HUB:
         return _BY_HUB[model]
     if (Path(model) / "model.bin").is_file():  # a CTranslate2 (faster-whisper) folder
-        return ModelInfo(model, None, "whisper", None, 50.0, 16000, note="CTranslate2")
+        return ModelInfo(model, None, "whisper", None, 50.0, TARGET_SAMPLE_RATE, note="CTranslate2")
     config = Path(model) / "config.json"
     if config.is_file():
         return _from_config(model, json.loads(config.read_text()))
@@ -222,7 +223,7 @@ def info(model: str) -> ModelInfo:
     if looks_like_path(model) and not Path(model).exists():
         raise EmoboxError(f"model folder not found: {model}")
     if "/" in model and not Path(model).exists():  # another hub id: family known after loading
-        return ModelInfo(model, model, "unknown", None, 50.0, 16000)
+        return ModelInfo(model, model, "unknown", None, 50.0, TARGET_SAMPLE_RATE)
     known = ", ".join(MODELS)
     raise EmoboxError(f"unknown model {model!r} (registered: {known}; or a hub id "
                       "owner/name, or a local model folder)")
@@ -239,7 +240,7 @@ def _from_config(model: str, config: dict) -> ModelInfo:
         arch = adapter.arch_from_config(config)
     except (KeyError, TypeError, ValueError) as exc:
         raise EmoboxError(f"{model}/config.json: no {exc} field of a {family} model") from None
-    default = 48000 if family == "clap" else 24000 if family == "mert" else 16000
+    default = 48000 if family == "clap" else 24000 if family == "mert" else TARGET_SAMPLE_RATE
     sample_rate = int(config.get("sample_rate") or default)
     return ModelInfo(model, None, family, None, adapter.frame_rate(arch, sample_rate),
                      sample_rate, arch=arch)
@@ -255,7 +256,7 @@ def _from_checkpoint(model: str) -> ModelInfo:
         from emobox.features.data2vec2_config import read_funasr_config
 
         arch = adapter_of("data2vec2").arch_from_config(read_funasr_config(model))
-    return ModelInfo(model, None, "data2vec2", None, 50.0, 16000, arch=arch)
+    return ModelInfo(model, None, "data2vec2", None, 50.0, TARGET_SAMPLE_RATE, arch=arch)
 
 
 def looks_like_path(model: str) -> bool:
