@@ -39,7 +39,8 @@ from emobox.runs.protocols import (
 )
 from emobox.runs.results import ResultsDB
 from emobox.runs.spec import resolve_label_space
-from emobox.train.adjust import PRIORS, adjust_logits, class_prior, softmax, target_prior
+from emobox.train.adjust import PRIORS, adjust_logits, ood_logits
+from emobox.train.lengths import LengthRule
 from emobox.train.recipe import SERVAL, Recipe
 from emobox.train.sweep import train_sweep
 from emobox.workspace import Workspace
@@ -52,10 +53,10 @@ def serval_splits(workspace: Workspace, corpus: str, utts) -> Splits:
     path = workspace.splits(corpus, "serval")
     if path.is_file():
         return Splits.load(path)
-    splits = partition(utts, "random", seed=SERVAL_SEED, valid_fraction=0.2, test_fraction=0.2)
+    splits = partition(utts, "random", seed=SERVAL_SEED, valid_fraction=0.0, test_fraction=0.2)
     splits.scheme = "serval"
     splits.notes.append("SER Evals' random 80/20 utterance split (seed 34): not "
-                        "speaker-independent")
+                        "speaker-independent; trained on the whole 80 %, the last epoch kept")
     splits.save(path)
     return splits
 
@@ -134,13 +135,14 @@ def _ood_row(workspace: Workspace, source: str, corpora: Sequence[str], model: s
     where = f"{source} (ood) fold {fold_name}"
     parts = {p: labelled(manifests[source], keys_, store, part=p, where=where,
                          allow_missing=allow_missing) for p, keys_ in fold.to_dict().items()}
+    rule = LengthRule(recipe_s, manifests[source], store)
+    parts = rule.parts(parts)
     train, valid, note = split_validation(
         manifests[source], parts["train"][0], parts["valid"][0], recipe_s, seed=seed,
-        speaker_disjoint=splits[source].speaker_independent, no_valid=False)
+        speaker_disjoint=splits[source].speaker_independent, no_valid=scheme == "serval")
     trained = train_sweep(store, train, valid, recipe_s, labels=classes, layer=layers[source],
                           seed=seed, on_epoch=None if bar is None else
                           (lambda: bar.advance(len(recipe_s.configs()))))
-    train_prior = class_prior([y for _, y in train], classes)
     results = []
     for target, key in keys.items():
         if target == source:
@@ -152,15 +154,14 @@ def _ood_row(workspace: Workspace, source: str, corpora: Sequence[str], model: s
             test, _ = labelled(manifests[target], [k for k, _ in test], stores[target],
                                part="test", where=f"{target} (ood target)",
                                allow_missing=allow_missing)
+            test = LengthRule(recipe_s, manifests[target], stores[target]).keep(test, "test")
             logits = trained.logits(stores[target], [k for k, _ in test])
-            present = {y for _, y in test}
-            mask = np.array([c in present and c != OTHER for c in classes])
-            probs = softmax(np.where(train_prior > 0, logits, -np.inf))
-            target_p = target_prior(prior, classes=classes, test_labels=[y for _, y in test],
-                                    probs=probs, train_prior=train_prior)
-            adjusted = adjust_logits(logits, train_prior, target_p, mask=mask)
+            adjusted = ood_logits(logits, prior, recipe_s, classes, other=OTHER,
+                                  train=[y for _, y in train], test=[y for _, y in test],
+                                  source=[u.label for u in manifests[source]],
+                                  target=[u.label for u in manifests[target]])
         info = {"in_domain": target == source, "clusters": clusters,
-                "notes": [*splits[source].notes, *([note] if note else [])],
+                "notes": [*splits[source].notes, *([note] if note else []), *rule.notes()],
                 **({"config": context} if context else {})}
         results.append(evaluate_and_store(
             db, key, trained, stores[target], test, classes, info, logits=adjusted,

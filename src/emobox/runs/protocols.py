@@ -29,6 +29,7 @@ from emobox.runs.results import ResultsDB
 from emobox.runs.spec import resolve_label_space
 from emobox.train.adjust import softmax
 from emobox.train.export import save_model
+from emobox.train.lengths import LengthRule
 from emobox.train.recipe import EMOBOX, Recipe
 from emobox.train.sweep import TrainedModel, train_sweep
 from emobox.workspace import Workspace
@@ -275,6 +276,8 @@ def run_intra(
             parts = {part: labelled(plan.utts, keys, plan.store, part=part, where=where,
                                     allow_missing=allow_missing)
                      for part, keys in fold.to_dict().items()}
+            rule = LengthRule(plan.recipe, plan.utts, plan.store)
+            parts = rule.parts(parts)
             if not parts["test"][0]:
                 raise EmoboxError(f"{where}: the test split is empty")
             key = run_key(protocol, train=plan.corpus, test=plan.corpus, model=model,
@@ -296,7 +299,7 @@ def run_intra(
                                       bar, len(plan.recipe.configs())))
             info = {"excluded_test": parts["test"][1],
                     "excluded_train": parts["train"][1] + parts["valid"][1],
-                    "notes": [*plan.splits.notes, *([note] if note else [])],
+                    "notes": [*plan.splits.notes, *([note] if note else []), *rule.notes()],
                     **({"config": context} if context else {})}
             results.append(evaluate_and_store(db, key, trained, plan.store, parts["test"][0],
                                               labels, info))
@@ -366,9 +369,9 @@ def run_cross(
     context: dict[str, Any] | None = None,
     show_progress: bool = True,
 ) -> list[RunResult]:
-    """For every ordered pair (i, j), i ≠ j: train on corpus i (minus its validation split —
-    its official one where it has one — and minus its own test set when one is given) and test
-    on corpus j.
+    """For every ordered pair (i, j), i ≠ j: train on the whole of corpus i (minus its
+    validation split — its official one where it has one; its own test set is a test set only
+    when it is tested on) and test on corpus j.
 
     `label_space` relabels every corpus first (default ``shared4``, EmoBox's cross-corpus
     space); `labels` defaults to the labels every corpus has. `test_split` names the splits
@@ -391,11 +394,13 @@ def run_cross(
         raise EmoboxError(f"the stores hold different last layers ({layers}); pass --layer")
     layer = next(iter(layers.values()))
     recipes = {c: effective_recipe(recipe, stores[c]) for c in corpora}
+    rules = {c: LengthRule(recipes[c], manifests[c], stores[c]) for c in corpora}
     test_sets = {}
     for c in corpora:  # check every test set before training anything
         test_sets[c] = labelled(manifests[c], tests[c], stores[c], part="test",
                                 where=f"{c} (cross-corpus test)", allow_missing=allow_missing,
                                 allowed=allowed)
+        test_sets[c] = rules[c].parts({"test": test_sets[c]})["test"]
         if not test_sets[c][0]:
             raise EmoboxError(f"{c}: no test utterance in the labels {', '.join(labels)}")
 
@@ -419,8 +424,7 @@ def run_cross(
                 if bar is not None:
                     bar.advance(units)
                 continue
-            held_out = set(tests[source]) if test_split else set()
-            utts = [u for u in manifests[source] if u.label in allowed and u.key not in held_out]
+            utts = [u for u in manifests[source] if u.label in allowed]  # all of it (issue 20)
             official = set(official_validation(utts, source))
             if official:  # the corpus's own validation split (MELD dev, M3ED, MSP-Podcast)
                 train_keys = [u.key for u in utts if u.key not in official]
@@ -433,6 +437,7 @@ def run_cross(
                                       where=where, allow_missing=allow_missing)
             valid, n_valid = labelled(utts, valid_keys, stores[source], part="valid",
                                       where=where, allow_missing=allow_missing)
+            train, valid = rules[source].keep(train, "train"), rules[source].keep(valid, "valid")
             missing = sorted(allowed - {y for _, y in train})
             if missing:
                 raise EmoboxError(f"{source}: no training utterance of {', '.join(missing)}")
@@ -444,6 +449,8 @@ def run_cross(
                     continue
                 test, n_missing = test_sets[target]
                 info = {"excluded_test": n_missing, "excluded_train": n_train + n_valid,
+                        "notes": [*rules[source].notes("train", "valid"),
+                                  *rules[target].notes("test")],
                         **({"config": context} if context else {})}
                 results.append(evaluate_and_store(db, cross_key(source, target), trained,
                                                   stores[target], test, labels, info))

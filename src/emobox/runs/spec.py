@@ -11,7 +11,7 @@ value is checked by `validate()` before any work, so a typo is one line, never a
 
 >>> run = ProtocolRun("cross", corpora=("ravdess", "savee"))
 >>> run.label_space(), run.prior(), run.recipe().id
-('shared4', 'none', 'emobox-v1')
+('shared4', 'none', 'emobox-v2')
 >>> ProtocolRun.from_dict(run.to_dict()) == run
 True
 """

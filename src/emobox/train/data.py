@@ -67,13 +67,17 @@ class FeatureNorm:
 
 
 class FrameSet:
-    """Normalised frames of `keys` at `layers` (one layer, or all for layer-weighted heads);
-    `packed(indices)` gives their frames concatenated, without padding."""
+    """Normalised frames of `keys` at `layers` (one layer, or all for layer-weighted heads),
+    each cut to its first `max_frames` when given; `packed(indices)` gives their frames
+    concatenated, without padding."""
 
     def __init__(self, store: FeatureStore, keys: Sequence[str], layers: Sequence[int],
-                 norm: FeatureNorm, *, budget: int = MEMORY_BUDGET) -> None:
+                 norm: FeatureNorm, *, budget: int = MEMORY_BUDGET,
+                 max_frames: int | None = None) -> None:
         self.store, self.keys, self.layers, self.norm = store, list(keys), list(layers), norm
-        self.lengths = [store.n_frames(k) for k in self.keys]
+        self.max_frames = max_frames
+        self.lengths = [min(store.n_frames(k), max_frames or store.n_frames(k))
+                        for k in self.keys]
         size = sum(self.lengths) * store.dim * 4 * len(self.layers)
         self.streaming = size > budget
         self._frames: list[list[torch.Tensor]] = [] if self.streaming else [
@@ -83,7 +87,7 @@ class FrameSet:
         return len(self.keys)
 
     def _load(self, key: str, layer: int) -> torch.Tensor:
-        frames = np.asarray(self.store.frames(key, layer), dtype=np.float32)
+        frames = np.asarray(self.store.frames(key, layer)[:self.max_frames], dtype=np.float32)
         return self.norm(torch.from_numpy(frames))
 
     def packed(self, indices: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

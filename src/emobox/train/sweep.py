@@ -21,6 +21,7 @@ from emobox.features.store import FeatureStore
 from emobox.metrics import evaluate
 from emobox.train.data import FeatureNorm, FrameSet
 from emobox.train.head import StackedHeads
+from emobox.train.lengths import max_frames
 from emobox.train.optim import StackedAdam, clip_per_config, linear_warmup, onecycle
 from emobox.train.recipe import Recipe
 
@@ -65,7 +66,8 @@ class TrainedModel:
     @torch.inference_mode()
     def logits(self, store: FeatureStore, keys: Sequence[str]) -> np.ndarray:
         """Class logits ``(len(keys), n_classes)`` of stored utterances."""
-        data = FrameSet(store, keys, self.layers, self.norm)
+        data = FrameSet(store, keys, self.layers, self.norm,
+                        max_frames=max_frames(self.recipe, store.meta.get("frame_rate")))
         out = np.zeros((len(keys), len(self.labels)), dtype=np.float32)
         for idx in data.batches(EVAL_BATCH):
             out[idx] = self.head.packed(*data.packed(idx))[0].numpy()
@@ -118,9 +120,11 @@ def train_sweep(
         raise EmoboxError("a grid of several configurations needs validation data to choose")
     layers = list(store.layers) if recipe.head == "layer-weighted" else [layer]
     norm = FeatureNorm.fit(recipe.norm, store, [k for k, _ in train], layer)
-    train_set = FrameSet(store, [k for k, _ in train], layers, norm)
+    cut = max_frames(recipe, store.meta.get("frame_rate"))
+    train_set = FrameSet(store, [k for k, _ in train], layers, norm, max_frames=cut)
     y_train = torch.tensor([index[y] for _, y in train])
-    valid_set = FrameSet(store, [k for k, _ in valid], layers, norm) if valid else None
+    valid_set = FrameSet(store, [k for k, _ in valid], layers, norm,
+                         max_frames=cut) if valid else None
     y_valid = [y for _, y in valid]
 
     torch.manual_seed(seed)
