@@ -247,7 +247,11 @@ class OodMatrix(Cells):
 
     @property
     def eligible(self) -> set[tuple[str, str]]:
-        return {(i, j) for i, j in self.expected if i != j}
+        """The off-diagonal cells Table 3 reduces: those within SER Evals' OOD cluster."""
+        from emobox.runs.spec import SERVAL_OOD_CLUSTER
+
+        return {(i, j) for i, j in self.expected if i != j
+                and self.clusters.get(i) == self.clusters.get(j) == SERVAL_OOD_CLUSTER}
 
     @property
     def summary(self) -> dict[str, Any] | None:
@@ -284,12 +288,15 @@ def ood_matrices(records: Sequence[RunRecord], metric: str = "macro_f1") -> list
 
 def ood_table(m: OodMatrix) -> Table:
     """The matrix (rows: trained on, columns: tested on) with row and column means."""
+    from emobox.runs.spec import SERVAL_OOD_CLUSTER
+
     s = m.summary
     corpora = sorted({c for pair in m.expected for c in pair})
     reduced = (f"ID {100 * s['id_mean']:.1f} ± {100 * s['id_std']:.1f} · OOD "
                f"{100 * s['ood_mean']:.1f} ± {100 * s['ood_std']:.1f} · weighted "
-               f"{100 * s['weighted']:.1f} (λ = 1)") if s else "not reduced: incomplete" \
-        if not m.complete else "no out-of-domain cell (no two corpora share a cluster)"
+               f"{100 * s['weighted']:.1f} (λ = 1; OOD over {s['n_ood']} cells of "
+               f"{SERVAL_OOD_CLUSTER})") if s else "not reduced: incomplete" \
+        if not m.complete else f"no out-of-domain cell within {SERVAL_OOD_CLUSTER}"
     table = Table(title=f"In-domain / out-of-domain {m.metric}, percent ({m.label})",
                   caption=reduced)
     table.add_column("train ↓ / test →")
