@@ -183,7 +183,7 @@ def test_demo_with_a_tiny_transformers_model(tmp_path):
     layers = runner.invoke(app, ["run", "layers", "demo-en", "-m", str(model_dir), "--epochs",
                                  "2", "-w", str(ws), "--json"])
     assert layers.exit_code == 0, layers.output
-    probe, curve = sorted(json.loads(layers.stdout), key=lambda c: "linear-probe" in c["setting"])
+    curve, probe = sorted(json.loads(layers.stdout), key=lambda c: "linear-probe" in c["setting"])
     assert "linear-probe" in probe["setting"] and sorted(int(k) for k in probe["ua"]) == [0, 1, 2]
     assert sorted(int(k) for k in curve["ua"]) == [0, 1, 2] and curve["model"] == name
     ood = runner.invoke(app, ["run", "ood", "demo-en", "demo-fr", "-m", str(model_dir),

@@ -195,6 +195,7 @@ def test_a_grid_cell_runs_the_same_in_process_or_on_an_executor(tmp_path):
             "scheme": "emobox", "recipe": recipe, "folds": ["1"]}
     first = protocol_task(**cell)
     again = run_tasks([(protocol_task, cell)], "local")[0]  # resumed: the stored runs
-    assert [r.key.id for r in again] == [r.key.id for r in first] and len(first) == 2  # probe + recipe
+    assert [r.key.id for r in again] == [r.key.id for r in first]
+    assert len(first) == 2  # the linear probe and the recipe on the one stored layer
     with pytest.raises(Exception, match="--executor must be one of local, ray"):
         run_tasks([], "dask")
