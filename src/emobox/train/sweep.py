@@ -164,18 +164,12 @@ def _sweep(store: FeatureStore, train: Sequence[tuple[str, str]],
         losses = torch.zeros(len(configs), device=device)
         for b in range(n_batches):
             idx = order[b * batch_size:(b + 1) * batch_size]
-            logits = heads.packed(*train_set.packed(idx))
-            loss = _loss(logits, y_train[idx], smoothing)
-            optimiser.zero_grad()
-            loss.sum().backward()
-            if recipe.grad_clip:
-                clip_per_config(params, float(recipe.grad_clip))
-            if step_factor is not None:
-                optimiser.step(step_factor[step], beta1=step_beta[step])
-            else:
-                optimiser.step(epoch_factor[epoch - 1])
+            factor, beta1 = ((step_factor[step], step_beta[step]) if step_factor is not None
+                             else (epoch_factor[epoch - 1], None))
+            loss = train_step(heads, optimiser, train_set.packed(idx), y_train[idx], smoothing,
+                              grad_clip=recipe.grad_clip, factor=factor, beta1=beta1)
             step += 1
-            losses += loss.detach() * len(idx)
+            losses += loss * len(idx)
         for k, curve in enumerate(curves):
             curve.train_loss.append(float(losses[k]) / (n_batches * batch_size or 1))
         if valid_set is None:
@@ -205,6 +199,20 @@ def _sweep(store: FeatureStore, train: Sequence[tuple[str, str]],
                          curves[chosen].best_epoch, best[chosen][0], curves,
                          no_valid=valid_set is None)
     return model
+
+
+def train_step(heads: StackedHeads, optimiser: StackedAdam,
+               batch: tuple[torch.Tensor, torch.Tensor, torch.Tensor], target: torch.Tensor,
+               smoothing: torch.Tensor, *, grad_clip: float | None, factor: float,
+               beta1: float | None = None) -> torch.Tensor:
+    """One optimisation step of every configuration on one packed batch; the losses (K,)."""
+    loss = _loss(heads.packed(*batch), target, smoothing)
+    optimiser.zero_grad()
+    loss.sum().backward()
+    if grad_clip:
+        clip_per_config(optimiser.params, float(grad_clip))
+    optimiser.step(factor, beta1=beta1)
+    return loss.detach()
 
 
 def _loss(logits: torch.Tensor, target: torch.Tensor, smoothing: torch.Tensor) -> torch.Tensor:
