@@ -123,3 +123,14 @@ def test_calibration_measures_this_machine():
     assert rates.matmul_flop_s > 1e8 and rates.train_flop_s > 1e8
     assert 0 < rates.step_s < 5 and 0 < rates.eval_s < 5
     assert rates.extract_flop_s == pytest.approx(rates.matmul_flop_s * cost.EXTRACT_EFFICIENCY)
+
+
+def test_whisper_pad30_costs_its_windows(tmp_path):
+    ws = Workspace(tmp_path)
+
+    def flop(model: str, mode: str) -> float:
+        return cost.plan(ws, "intra", ["ravdess"], [model], EMOBOX, whisper_mode=mode)[0] \
+            .extract_flop
+
+    assert flop("whisper-large-v3", "pad30") > 5 * flop("whisper-large-v3", "trim")
+    assert flop("wavlm-large", "pad30") == flop("wavlm-large", "trim")

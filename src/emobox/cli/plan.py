@@ -36,6 +36,9 @@ PlanGroupOption = Annotated[str | None, typer.Option(
 PlanLayersOption = Annotated[str, typer.Option(
     "--layers", help="Layers whose frames the stores keep, as `extract --layers` (default: "
     "the last; pooled statistics of every layer are always kept).")]
+WhisperModeOption = Annotated[str, typer.Option(
+    help="Whisper input, as `extract --whisper-mode`: pad30 (every utterance costs a 30 s "
+    "window) or trim.")]
 GpuOption = Annotated[float | None, typer.Option(
     "--gpu-tflops", help="The GPU's dense bf16 TFLOP/s, what extraction runs at (default: an "
     "H200's; the utilisation is assumed, see --json's gpu).", show_default=False)]
@@ -46,7 +49,7 @@ GpuFp32Option = Annotated[float | None, typer.Option(
 
 def _plan(protocol: str, corpora: list[str] | None, group: str | None,
           models: list[str] | None, scheme: str | None, recipe: str, grid: str | None,
-          setting: list[str] | None, epochs: int | None, layers: str,
+          setting: list[str] | None, epochs: int | None, layers: str, whisper_mode: str,
           gpu_tflops: float | None, gpu_fp32_tflops: float | None, workspace,
           json_output: bool) -> None:
     from emobox.cli.options import DEFAULT_MODEL
@@ -64,10 +67,11 @@ def _plan(protocol: str, corpora: list[str] | None, group: str | None,
     gpu = cost.GPU(**{k: v for k, v in given.items() if v is not None})
     chosen_models = models or [DEFAULT_MODEL]
     lines = cost.plan(ws, protocol, names, chosen_models, chosen_recipe, scheme=scheme,
-                      layers=layers, rates=rates, gpu=gpu)
+                      layers=layers, whisper_mode=whisper_mode, rates=rates, gpu=gpu)
     per_model = {m: cost.total([x for x in lines if x.model == m]) for m in chosen_models}
     result = {"protocol": protocol, "recipe": chosen_recipe.id, "epochs": chosen_recipe.epochs,
               "configs": len(chosen_recipe.configs()), "layers": layers,
+              "whisper_mode": whisper_mode,
               "rates_here": rates.to_dict(), "gpu": gpu.to_dict(),
               "lines": [x.to_dict() for x in lines], "models": per_model,
               "total": cost.total(lines)}
@@ -120,13 +124,14 @@ def _command(protocol: str, default_recipe: str, doc: str):
         setting: SetOption = None,
         epochs: EpochsOption = None,
         layers: PlanLayersOption = "default",
+        whisper_mode: WhisperModeOption = "pad30",
         gpu_tflops: GpuOption = None,
         gpu_fp32_tflops: GpuFp32Option = None,
         workspace: WorkspaceOption = None,
         json_output: JsonOption = False,
     ) -> None:
         _plan(protocol, corpora, group, models, scheme, recipe, grid, setting, epochs, layers,
-              gpu_tflops, gpu_fp32_tflops, workspace, json_output)
+              whisper_mode, gpu_tflops, gpu_fp32_tflops, workspace, json_output)
 
     command.__doc__ = doc
     return command

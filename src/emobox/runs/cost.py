@@ -32,7 +32,7 @@ from emobox.corpora.core.local import corpus_info, resolve_corpus
 from emobox.corpora.core.registry import list_corpora
 from emobox.errors import EmoboxError
 from emobox.features import sizing
-from emobox.features.registry import store_name
+from emobox.features.registry import HANDCRAFTED, info, store_name
 from emobox.manifest import read_manifest
 from emobox.partition import Splits, default_scheme
 from emobox.train.recipe import Recipe
@@ -115,7 +115,7 @@ def calibrate(seconds: float = 1.0) -> Rates:
         return (torch.randn(int(lengths.sum()), CALIBRATION_DIM),
                 torch.repeat_interleave(torch.arange(32), lengths), lengths)
 
-    small, large = batch(32), batch(32 * 128)
+    small, large = batch(32), batch(32 * 64)
 
     def step(data) -> None:
         train_step(heads, optimiser, data, target, smoothing, grad_clip=None, factor=1.0)
@@ -356,8 +356,10 @@ def _left_to_extract(ws: Workspace, model: str, corpus: Corpus) -> tuple[Part, b
 
 def plan(ws: Workspace, protocol: str, corpora: Sequence[str], models: Sequence[str],
          recipe: Recipe, *, scheme: str | None = None, layers: str = "default",
-         rates: Rates | None = None, gpu: GPU | None = None) -> list[Line]:
-    """One `Line` per (model, corpus): what `protocol` still has to extract and train."""
+         whisper_mode: str = "pad30", rates: Rates | None = None, gpu: GPU | None = None
+         ) -> list[Line]:
+    """One `Line` per (model, corpus): what `protocol` still has to extract and train
+    (Whisper in ``pad30`` mode encodes 30 s windows whatever the utterance's length)."""
     from emobox.train.sweep import EVAL_BATCH
 
     gpu = gpu or GPU()
@@ -367,13 +369,15 @@ def plan(ws: Workspace, protocol: str, corpora: Sequence[str], models: Sequence[
     lines = []
     for model in models:
         _, dim, rate = sizing.shape_of(model)
+        padded = (whisper_mode == "pad30" and model not in HANDCRAFTED
+                  and info(model).family == "whisper")
         frame_layers = sizing.frame_layers(model, layers)
         runs = protocol_runs(ws, protocol, loaded, recipe, scheme=scheme,
                              frame_layers=frame_layers)
         done = _done_runs(ws, protocol, store_name(model), recipe)
         for corpus in loaded:
             left, complete = _left_to_extract(ws, model, corpus)
-            x_flop = sizing.extract_flop(model, left.seconds, left.utterances)
+            x_flop = sizing.extract_flop(model, left.seconds, left.utterances, padded=padded)
             todo = [r for r in runs if r.corpus == corpus.name
                     and (r.corpus, r.fold, r.layer) not in done]
             n_runs = sum(r.corpus == corpus.name for r in runs)
