@@ -228,7 +228,7 @@ def main() -> None:
     from emobox.features.precision import NATIVE_BF16_FLAGS, cpu_flags
     from emobox.runs import cost
 
-    started = time.perf_counter()
+    started, load_start = time.perf_counter(), round(os.getloadavg()[0], 2)
     factor = args.factor or (QUICK_FACTOR if args.quick else FULL_FACTOR)
     work = args.work or Path(tempfile.mkdtemp(prefix="emobox-bench-scale-"))
     if (work / "ws").exists():
@@ -259,7 +259,8 @@ def main() -> None:
         "cpu": {"flags": {f: f in cpu_flags() for f in (*NATIVE_BF16_FLAGS, "avx512f")},
                 "cores": os.cpu_count(), "torch": torch.__version__,
                 "threads": torch.get_num_threads(),
-                "load_average_at_start": os.getloadavg()[0]},
+                "load_average_1min": {"at_start": load_start,
+                                      "at_end": round(os.getloadavg()[0], 2)}},
         "model": "WavLM base (WavLMConfig(), random weights), frames of the last layer "
                  "(extract --layers default), fp32",
         "benchmark": {"corpora": len(corpora), "utterances": sum(c["utterances"]

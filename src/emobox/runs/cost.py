@@ -13,7 +13,8 @@ The time model (`Rates`, measured by `calibrate` in about a second):
 * training, per run: the head's FLOPs — ≈ 6·D·Σh per trained frame and epoch (forward and
   backward of D→h for every configuration stacked), 2·D·Σh per validation frame and epoch —
   at the rate a real sweep step reaches, plus a fixed cost per optimisation step and per
-  evaluation batch; both measured on `emobox.train.sweep.train_step` itself.
+  evaluation batch (measured on `emobox.train.sweep.train_step` itself), and per epoch and
+  configuration the scoring of its validation predictions (`emobox.metrics.evaluate`).
 
 On a GPU (`GPU`): extraction at the bf16 peak, training at the float32 peak (the sweep's default
 on CUDA), each × an assumed utilisation, plus an assumed cost per step — none of it measured
@@ -52,12 +53,14 @@ CALIBRATION_HIDDEN = (128, 128, 256, 256)
 @dataclass(frozen=True)
 class Rates:
     """This machine's speeds: float32 matmul FLOP/s; the head arithmetic's FLOP/s in a sweep
-    step; seconds per optimisation step and per evaluation batch besides the arithmetic."""
+    step; seconds per optimisation step and per evaluation batch besides the arithmetic, and
+    per epoch and configuration (scoring its validation predictions)."""
 
     matmul_flop_s: float
     train_flop_s: float
     step_s: float
     eval_s: float
+    score_s: float = 0.0
 
     @property
     def extract_flop_s(self) -> float:
@@ -89,6 +92,7 @@ def calibrate(seconds: float = 1.0) -> Rates:
     packed batch, and an evaluation forward pass."""
     import torch
 
+    from emobox.metrics import evaluate
     from emobox.train.head import StackedHeads
     from emobox.train.optim import StackedAdam
     from emobox.train.sweep import train_step
@@ -124,9 +128,12 @@ def calibrate(seconds: float = 1.0) -> Rates:
     t_large = best(lambda: step(large), 0.4 * seconds)
     with torch.no_grad():
         t_eval = best(lambda: heads.packed(*small), 0.1 * seconds)
+    labels = [str(i) for i in range(8)]
+    truth = [labels[i % 8] for i in range(32)]
+    t_score = best(lambda: evaluate(truth, truth[::-1], labels), 0.05 * seconds)
     per_frame = max(t_large - t_small, 1e-9) / (len(large[0]) - len(small[0]))
     return Rates(matmul, head_flop(CALIBRATION_DIM, sum(CALIBRATION_HIDDEN)) / per_frame,
-                 t_small, t_eval)
+                 t_small, t_eval, t_score)
 
 
 def head_flop(dim: int, hidden_sum: int, *, train: bool = True) -> float:
@@ -394,8 +401,9 @@ def plan(ws: Workspace, protocol: str, corpora: Sequence[str], models: Sequence[
             x_here = train_here = 0.0
             if rates is not None:
                 x_here = x_flop / rates.extract_flop_s
+                scores = sum(recipe.epochs for r in todo if r.valid.utterances) * len(configs)
                 train_here = ((t_flop + v_flop) / rates.train_flop_s + steps * rates.step_s
-                              + evals * rates.eval_s)
+                              + evals * rates.eval_s + scores * rates.score_s)
             x_gpu = x_flop / (gpu.bf16_tflops * 1e12 * gpu.extract_utilisation)
             t_gpu = ((t_flop + v_flop) / (gpu.fp32_tflops * 1e12 * gpu.train_utilisation)
                      + (steps + evals) * gpu.step_s)
