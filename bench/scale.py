@@ -17,7 +17,9 @@ The stages run the real CLI in a child process each (``prepare --table``, ``part
 (`emobox.runs.cost`, calibrated here) estimates extraction and training; its ratio to the
 measurement is reported (the target: 0.67–1.5), and its model extrapolates to the full
 benchmark here and on one H200 (assumed figures, see `emobox.runs.cost.GPU`).
-Writes bench/results/scale.local.json (or --output) and prints it. Not a test.
+``--threads 1`` runs the calibration and every stage on one thread (on a host other jobs
+share, two threads of torch wait on each other). Writes bench/results/scale.local.json (or
+--output) and prints it. Not a test.
 """
 
 from __future__ import annotations
@@ -217,12 +219,20 @@ def main() -> None:
     parser.add_argument("--factor", type=int, default=None, help="scale-down factor")
     parser.add_argument("--work", type=Path, default=None, help="scratch folder")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads of the calibration and of every stage (default: "
+                        "torch's; 1 pays on a host other jobs share)")
     parser.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.threads:
+        os.environ["OMP_NUM_THREADS"] = str(args.threads)  # the children inherit it
     if args.child:
         child(args.child)
         return
     import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
     from transformers import WavLMConfig, WavLMModel
 
     from emobox.features.precision import NATIVE_BF16_FLAGS, cpu_flags
