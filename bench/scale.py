@@ -44,9 +44,10 @@ import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "scale.local.json"
-#: Utterances per class at least: with k speaker folds, and with one stratified fold (whose
-#: test part takes a quarter of each class).
-MIN_PER_CLASS = {"speaker-kfold": 2, "stratified": 4}
+#: Utterances per class at least, so that every fold's train part keeps ≥ 3 of each class and
+#: the run can carve its 20 % validation from them: with k ≥ 3 speaker folds, and with one
+#: stratified fold (whose test part takes a quarter of each class).
+MIN_PER_CLASS = {"speaker-kfold": 5, "stratified": 4}
 MAX_SPEAKERS = 8
 QUICK_FACTOR, FULL_FACTOR = 1000, 200
 STAGES = ("prepare", "partition", "extract", "run", "report")
@@ -252,6 +253,7 @@ def main() -> None:
         if stage == "extract":  # the plan, calibrated now, of what is left: all of it
             rates = cost.calibrate()
             plan = plan_of(work, corpora, model, rates)
+            (work / "plan.json").write_text(json.dumps({"rates": rates.to_dict(), **plan}))
         stages[stage] = run_stage(stage, work, corpora, model)
         print(f"{stage}: {stages[stage]}", file=sys.stderr)
     stages["extract"].update(plan_s=round(plan["extract_seconds_here"], 1),
