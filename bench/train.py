@@ -124,6 +124,8 @@ def baseline(folder: Path, train, valid, labels, dim, recipe, seed=0):
                 loss = torch.nn.functional.cross_entropy(head(x, mask), y)
                 opt.zero_grad()
                 loss.backward()
+                if recipe.grad_clip:  # SpeechBrain's Brain.check_gradients
+                    torch.nn.utils.clip_grad_norm_(head.parameters(), recipe.grad_clip)
                 opt.step()
             head.eval()
             preds, losses = [], []

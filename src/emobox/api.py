@@ -93,7 +93,8 @@ def score(predictions: Mapping[str, str], corpus: str, split: str = "test", *,
     `store`, record them in the results database as model `name` (protocol intra, recipe
     ``user``), so reports show them beside emobox's runs. Every key of the part must be
     predicted."""
-    from emobox.runs import ResultsDB, RunKey
+    from emobox.runs.identity import run_key
+    from emobox.runs.results import ResultsDB
 
     data = Dataset(corpus, split, fold=fold, scheme=scheme, label_space=label_space,
                    workspace=workspace)
@@ -107,9 +108,10 @@ def score(predictions: Mapping[str, str], corpus: str, split: str = "test", *,
     if store:
         ws = workspace if isinstance(workspace, Workspace) else Workspace.resolve(workspace)
         splits = Splits.load(ws.splits(data.corpus, scheme or default_scheme(data.corpus)))
-        key = RunKey(protocol="intra", train_corpus=data.corpus, test_corpus=data.corpus,
-                     model=name, recipe="user", scheme=splits.scheme,
-                     scheme_params=splits.params, label_space=label_space, fold=fold)
+        key = run_key("intra", train=data.corpus, test=data.corpus, model=name, features=None,
+                      layer=None, recipe="user", scheme=splits.scheme,
+                      scheme_params=splits.params, label_space=label_space, prior="none",
+                      fold=fold, seed=0, corpora=[data.corpus], labels=data.labels)
         with ResultsDB(ws.results) as db:
             db.add(key, metrics, info={"labels": data.labels, "source": "emobox.score"},
                    predictions=[(u.key, y, p) for u, y, p in zip(data.items, truth, predicted)])

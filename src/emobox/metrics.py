@@ -16,10 +16,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
+
+#: The metrics a report or a matrix can be asked for.
+METRICS = ("ua", "wa", "macro_f1")
+#: Bootstrap resamples of every interval a report prints.
+BOOTSTRAP_RESAMPLES = 1000
 
 
 def evaluate(y_true: Sequence, y_pred: Sequence, labels: Sequence | None = None) -> dict[str, Any]:
@@ -104,39 +110,81 @@ def bootstrap_ci(y_true: Sequence, y_pred: Sequence, labels: Sequence | None = N
     return float(low), float(high)
 
 
+def fold_mean_ci(folds: Sequence[tuple[Sequence, Sequence]], labels: Sequence | None = None,
+                 *, metric: str = "ua", n: int = BOOTSTRAP_RESAMPLES, seed: int = 0,
+                 level: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of `metric` over folds: each replicate
+    resamples every fold's test utterances within that fold, scores each fold, and averages —
+    the interval of the number a table prints as "mean over folds"."""
+    metric = {"micro_f1": "wa"}.get(metric, metric)
+    rng = np.random.default_rng(seed)
+    encoded = [_encode(t, p, labels) for t, p in folds]
+    values = np.zeros(n)
+    for lab, t, p in encoded:
+        for b in range(n):
+            idx = rng.integers(0, len(t), len(t))
+            values[b] += _scores(_confusion(t[idx], p[idx], len(lab)))[metric]
+    values /= len(encoded)
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(values, [tail, 100 - tail])
+    return float(low), float(high)
+
+
 def weighted_score(id_mean: float, id_std: float, ood_mean: float, ood_std: float,
                    lam: float = 1.0) -> float:
     """SER Evals Table 3: (ID mean + OOD mean)/2 − λ·(ID std + OOD std)/2."""
     return (id_mean + ood_mean) / 2 - lam * (id_std + ood_std) / 2
 
 
-def ood_summary(matrix: dict[tuple[str, str], float], eligible: set[tuple[str, str]] | None
-                = None, lam: float = 1.0) -> dict[str, Any]:
-    """SER Evals' reductions of a train × test matrix: in-domain (diagonal) mean and std,
-    out-of-domain mean and std over the eligible off-diagonal cells (default: all present),
-    row means (OOD given the training set), column means (a dataset when unseen), and the
-    weighted score. Standard deviations are population ones (numpy's default)."""
-    diag = [v for (i, j), v in matrix.items() if i == j]
-    off = {(i, j): v for (i, j), v in matrix.items() if i != j
-           and (eligible is None or (i, j) in eligible)}
+def ood_summary(matrix: dict[tuple[str, str], float],
+                eligible: Iterable[tuple[str, str]] | None = None, lam: float = 1.0
+                ) -> dict[str, Any]:
+    """SER Evals' Table 3 reductions of a train × test matrix (reconstructed from its released
+    per-cell matrices, which they reproduce to 1e-6; serval.md §2.9):
+
+    - in-domain: mean and **sample** std (ddof = 1) over **every** diagonal cell;
+    - out-of-domain mean: over the off-diagonal cells in `eligible` (the pairs within the
+      OOD cluster; default: every off-diagonal cell present);
+    - out-of-domain std: the **sample** std of the row means (one per training corpus, over
+      its eligible cells);
+    - row means (OOD given the training set), column means (a dataset when unseen), and the
+      weighted score (ID mean + OOD mean)/2 − λ·(ID std + OOD std)/2.
+
+    ``missing`` lists the expected cells that are absent or NaN — the diagonal of every corpus
+    named in the matrix or in `eligible`, and every eligible pair — and ``complete`` is False
+    when there is any: the reductions are then over the cells present only, and are not SER
+    Evals' numbers."""
+    present = {pair: float(v) for pair, v in matrix.items() if not math.isnan(float(v))}
+    pairs = {(i, j) for i, j in eligible if i != j} if eligible is not None else None
+    corpora = {c for pair in [*matrix, *(pairs or ())] for c in pair}
+    diag = [present[(c, c)] for c in sorted(corpora) if (c, c) in present]
+    off = {p: v for p, v in present.items() if p[0] != p[1] and (pairs is None or p in pairs)}
+    missing = sorted(({(c, c) for c in corpora} | (pairs or set())) - set(present))
     rows: dict[str, list[float]] = {}
     cols: dict[str, list[float]] = {}
-    for (i, j), v in off.items():
+    for (i, j), v in sorted(off.items()):
         rows.setdefault(i, []).append(v)
         cols.setdefault(j, []).append(v)
-    id_mean, id_std = mean_std(diag) if diag else (float("nan"), float("nan"))
-    ood_mean, ood_std = mean_std(list(off.values())) if off else (float("nan"), float("nan"))
+    row_means = {k: float(np.mean(v)) for k, v in sorted(rows.items())}
+    id_mean, id_std = mean_std(diag, ddof=1)
+    ood_mean = float(np.mean(list(off.values()))) if off else float("nan")
+    ood_std = mean_std(list(row_means.values()), ddof=1)[1]
     return {"id_mean": id_mean, "id_std": id_std, "ood_mean": ood_mean, "ood_std": ood_std,
-            "rows": {k: float(np.mean(v)) for k, v in sorted(rows.items())},
+            "rows": row_means,
             "columns": {k: float(np.mean(v)) for k, v in sorted(cols.items())},
             "weighted": weighted_score(id_mean, id_std, ood_mean, ood_std, lam),
-            "n_id": len(diag), "n_ood": len(off)}
+            "n_id": len(diag), "n_ood": len(off), "missing": missing,
+            "complete": not missing}
 
 
-def mean_std(values: Sequence[float]) -> tuple[float, float]:
-    """Mean and population standard deviation (0 for a single value)."""
+def mean_std(values: Sequence[float], ddof: int = 0) -> tuple[float, float]:
+    """Mean and standard deviation: population (``ddof=0``, 0 for a single value) or sample
+    (``ddof=1``, NaN for a single value); NaN for no values."""
     arr = np.asarray(values, dtype=float)
-    return float(arr.mean()), float(arr.std())
+    if len(arr) == 0:
+        return float("nan"), float("nan")
+    std = float(arr.std(ddof=ddof)) if len(arr) > ddof else float("nan")
+    return float(arr.mean()), std
 
 
 def cross_corpus_average(matrix: dict[tuple[str, str], float]) -> float:

@@ -19,19 +19,25 @@ from emobox.train.export import load_model
 
 
 def predict_files(files: Sequence[str | Path], model_dir: str | Path, *,
-                  window: float | None = None, device: str = "cpu") -> list[dict[str, Any]]:
-    """One row per file (or window): file, start, end, emotion, probabilities."""
+                  window: float | None = None, device: str = "cpu",
+                  allow_pickle: bool = False) -> list[dict[str, Any]]:
+    """One row per file (or window): file, start, end, emotion, probabilities
+    (`allow_pickle`: the feature model's weights may be a pickle, as for extraction)."""
     model, config = load_model(model_dir)
     features = config.get("features") or {}
     name = config.get("model", "")
-    source = name if name in HANDCRAFTED else features.get("source") or name
-    options: dict[str, Any] = {}
-    if name not in HANDCRAFTED:
-        from emobox.features.hf import HFExtractor
+    if name in HANDCRAFTED:
+        extractor = get_extractor(name)
+    else:
+        from dataclasses import replace
 
-        options = {"layers": list(model.layers), "device": device,
-                   **HFExtractor.options_from_meta(features)}
-    extractor = get_extractor(source, **options)
+        from emobox.features import ExtractionSettings, Runtime
+
+        settings = ExtractionSettings.from_meta(features)
+        if features.get("source"):  # where the model lies now (a local folder's path)
+            settings = replace(settings, model=features["source"])
+        extractor = get_extractor(replace(settings, layers=tuple(model.layers)),
+                                  Runtime(device=device, allow_pickle=allow_pickle))
     rows = []
     for file in files:
         path = Path(file)

@@ -17,6 +17,9 @@ class Workspace:
 
     root: Path
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root))  # a str or any os.PathLike
+
     @classmethod
     def resolve(cls, root: str | os.PathLike | None = None) -> Workspace:
         """The workspace given, else ``$EMOBOX_WORKSPACE``, else ``./emobox-work``; a path

@@ -108,7 +108,7 @@ def test_cross_on_balanced_test_sets_in_shared4(demo_ws):
         cross = [r for r in db.runs(protocol="cross")
                  if r.key.scheme_params["test_split"] == "bal4"]
     assert {r.metrics["n"] for r in cross} == {32}
-    assert all(r.key.scheme_params["labels"] == ["Angry", "Happy", "Neutral", "Sad"]
+    assert all(list(r.key.labels) == ["Angry", "Happy", "Neutral", "Sad"]
                and r.key.label_space == "shared4" for r in cross)
 
 
@@ -157,6 +157,8 @@ def test_corpora_lists_demo_corpora_as_json():
 def test_demo_with_a_tiny_transformers_model(tmp_path):
     from transformers import WavLMConfig, WavLMModel
 
+    from emobox.features import store_name
+
     # real total stride (320 samples = 20 ms frames) so sequence lengths are realistic
     config = WavLMConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                          intermediate_size=64, conv_dim=(32, 32, 32), conv_kernel=(10, 8, 4),
@@ -171,7 +173,10 @@ def test_demo_with_a_tiny_transformers_model(tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert {r["corpus"] for r in data["intra"]} == {"demo-en", "demo-fr"}
-    assert len(data["cross"][0]["pairs"]) == 2 and data["model"] == "tiny-wavlm"
+    # a local model's stores are named by its folder and a fingerprint of its files
+    name = store_name(str(model_dir))
+    assert len(data["cross"][0]["pairs"]) == 2 and data["model"] == name
+    assert name.startswith("tiny-wavlm-")
     genders = {u.gender for u in read_manifest(Workspace(ws).manifest("demo-en"))}
     assert genders == {"F", "M"}  # --speakers 2: one of each
     # the other two protocols on the same extraction
@@ -179,16 +184,16 @@ def test_demo_with_a_tiny_transformers_model(tmp_path):
                                  "2", "-w", str(ws), "--json"])
     assert layers.exit_code == 0, layers.output
     (curve,) = json.loads(layers.stdout)
-    assert sorted(int(k) for k in curve["ua"]) == [0, 1, 2] and curve["model"] == "tiny-wavlm"
+    assert sorted(int(k) for k in curve["ua"]) == [0, 1, 2] and curve["model"] == name
     ood = runner.invoke(app, ["run", "ood", "demo-en", "demo-fr", "-m", str(model_dir),
                               "--epochs", "2", "-w", str(ws), "--json"])
     assert ood.exit_code == 0, ood.output
     cells = json.loads(ood.stdout)[0]["cells"]
     assert {(c["train"], c["test"]) for c in cells} == {("demo-en", "demo-en"),
                                                       ("demo-fr", "demo-fr")}
-    # the same folder under another spelling is the same store, found by its name
-    info = runner.invoke(app, ["features", "info", "demo-en", "-m", "tiny-wavlm", "-w", str(ws),
-                               "--json"])
+    # the same folder under another spelling is the same store
+    info = runner.invoke(app, ["features", "info", "demo-en", "-m", f"{tmp_path}/../"
+                               f"{tmp_path.name}/tiny-wavlm", "-w", str(ws), "--json"])
     assert info.exit_code == 0, info.output
     assert json.loads(info.stdout)["layers"] == [0, 1, 2]  # `demo` stores every layer
 

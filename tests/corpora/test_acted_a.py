@@ -103,6 +103,20 @@ def test_asvpesd(tmp_path):
     assert skipped["Audio/actor_101/03-01-02-01-01-101-02-01-00.wav"].startswith("unreadable")
 
 
+def test_asvpesd_real_typo_three_digit_intensity_is_parsed(tmp_path):
+    """The release's actor_39/03-02-03-021-10-39-03-01-00-13.wav (an extra digit in the 4th
+    field): EmoBox keeps it (asvpesd.jsonl, 13964 utterances), so must we."""
+    raw = tmp_path / "asvpesd"
+    make(raw, 16000, "Audio/actor_39/03-02-03-021-10-39-03-01-00-13.wav",
+         "Audio/actor_39/03-02-03-02-10-39-03-01-00-12.wav")
+    result = run("asvpesd", raw, tmp_path)
+    assert rows(result) == {
+        "asvpesd-03-02-03-021-10-39-03-01-00-13": ("03", "Happy", "39", "F"),
+        "asvpesd-03-02-03-02-10-39-03-01-00-12": ("03", "Happy", "39", "F"),
+    }
+    assert not skips(result)
+
+
 def test_cafe(tmp_path):
     raw = tmp_path / "cafe"
     degout = unicodedata.normalize("NFD", "Dégoût")  # as a macOS unzip writes it

@@ -66,6 +66,19 @@ def test_subesco(tmp_path):
     assert reasons["M_04_ALI_S_9_SAD_1.wav"].startswith("unreadable")
 
 
+def test_subesco_real_typo_stray_bracket_is_parsed(tmp_path):
+    """The release's F_02_MONIKA_S_2_SURPRISE_3].wav: EmoBox keeps it under the key
+    subesco-F_02_MONIKA_S_2_SURPRISE_3] (subesco.jsonl, 7000 utterances)."""
+    raw = tmp_path / "subesco"
+    make(raw, ["F_02_MONIKA_S_2_SURPRISE_3].wav", "F_02_MONIKA_S_2_SURPRISE_2.wav"], 44100)
+    result = run("subesco", raw, tmp_path)
+    assert rows(result) == [
+        ("subesco-F_02_MONIKA_S_2_SURPRISE_2", "surprise", "Surprise", "Female-02", "F"),
+        ("subesco-F_02_MONIKA_S_2_SURPRISE_3]", "surprise", "Surprise", "Female-02", "F"),
+    ]
+    assert not skips(result)
+
+
 def test_tess_flat_and_nested(tmp_path):
     raw = tmp_path / "tess"
     make(raw, ["OAF_lid_fear.wav", "YAF_pleasant_surprised/YAF_chair_ps.wav",

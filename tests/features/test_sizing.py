@@ -92,3 +92,12 @@ def test_local_folder_sizes_come_from_its_config(tiny, family):
 def test_unknown_size_is_a_user_error():
     with pytest.raises(EmoboxError, match="not known"):
         store_bytes("someone/some-model", 1.0, 1)
+
+
+@pytest.mark.parametrize("name", ["egemaps", "egemaps-lld", "logmel"])
+def test_handcrafted_shapes_are_what_the_extractors_give(name):
+    from emobox.features import get_extractor
+    from emobox.features.registry import HANDCRAFTED_SHAPES
+
+    ex = get_extractor(name)
+    assert (ex.dim, ex.frame_rate) == HANDCRAFTED_SHAPES[name]

@@ -50,7 +50,7 @@ def test_bf16_store_matches_fp32_store_on_every_layer(tmp_path, tiny, family):
         ex = get_extractor(str(tiny(family)), precision=precision)
         extract_corpus(ex, utts, raw, tmp_path / precision, show_progress=False)
         stores[precision] = FeatureStore.open(tmp_path / precision)
-    assert stores["bf16"].meta["precision"] == "bf16"
+    assert stores["bf16"].meta["settings"]["precision"] == "bf16"
     cosines = layer_cosines(stores["fp32"], stores["bf16"])
     assert len(cosines) == len(stores["fp32"].layers)
     assert min(cosines.values()) >= 0.999, cosines
@@ -70,18 +70,22 @@ def test_cpu_batches_hold_only_equal_frame_counts(tiny, monkeypatch):
     ex = get_extractor(str(tiny("wavlm")), precision="fp32")
     assert ex.batch_policy.max_padding == 0.0
     rng = np.random.default_rng(1)
+
+    def cost(n: int) -> float:
+        return ex.adapter.cost(ex, n)
+
     longer = 16001  # the longest length with 16000's frame count (the encoder's rounding)
-    while ex._cost(longer + 1) == ex._cost(16000):
+    while cost(longer + 1) == cost(16000):
         longer += 1
     assert longer > 16001
     audio = [(0.1 * rng.standard_normal(n)).astype(np.float32)
              for n in (16000, 20000, longer, 16000)]
     seen: list[list[int]] = []
     forward = ex.forward
-    monkeypatch.setattr(ex, "forward", lambda segs: seen.append([len(s) for s in segs])
-                        or forward(segs))
+    monkeypatch.setattr(ex, "forward", lambda segs, *rows: seen.append([len(s) for s in segs])
+                        or forward(segs, *rows))
     batched = ex.extract_batch(audio)
-    assert ex._cost(16000) == ex._cost(longer) != ex._cost(20000)
+    assert cost(16000) == cost(longer) != cost(20000)
     assert sorted(map(sorted, seen)) == [[16000, 16000, longer], [20000]]
     for a, b in zip(audio, batched):
         np.testing.assert_allclose(b, ex.extract(a), atol=1e-4, rtol=1e-3)

@@ -88,14 +88,16 @@ def test_cli_import_show_export(tmp_path):
     result = runner.invoke(app, ["splits", "import", str(src), "-w", str(ws), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["utterances"] == 16
-    shown = runner.invoke(app, ["splits", "show", "savee", "--scheme", "emobox", "-w", str(ws),
-                                "--json"])
+    shown = runner.invoke(app, ["splits", "show", "savee", "--scheme", "emobox-import", "-w",
+                                str(ws), "--json"])
     assert shown.exit_code == 0, shown.output
     assert json.loads(shown.output)["folds"]["1"]["speakers"]["test"] == {"JE": 4}
     done = runner.invoke(app, ["partition", "savee", "--scheme", "emobox", "-w", str(ws),
                                "--name", "ours", "--json"])
     assert done.exit_code == 0, done.output
-    exported = runner.invoke(app, ["splits", "export", "savee", "--scheme", "emobox", "-o",
+    again = runner.invoke(app, ["splits", "import", str(src), "-w", str(ws)])
+    assert again.exit_code != 0 and "--force" in str(again.exception)  # never replaced silently
+    exported = runner.invoke(app, ["splits", "export", "savee", "--scheme", "emobox-import", "-o",
                                    str(tmp_path / "out"), "-w", str(ws)])
     assert exported.exit_code == 0, exported.output
     assert (tmp_path / "out" / "savee.jsonl").read_bytes() == (src / "savee.jsonl").read_bytes()

@@ -22,6 +22,12 @@ runner = CliRunner()
 EVIL = "<script>alert('x')</script>"
 
 
+def paper(model: str) -> dict:
+    """The store identity of a registry model extracted as the paper did."""
+    return {"identity": {"kind": "registry", "name": model},
+            "settings": {"precision": "fp32", "layer_norm": False, "whisper_mode": "pad30"}}
+
+
 def stored_results(ws: Workspace) -> None:
     """Intra results of three models on two corpora, one with hostile strings."""
     scores = {("wavlm-base", "ravdess"): 0.70, ("hubert-base", "ravdess"): 0.60,
@@ -31,7 +37,7 @@ def stored_results(ws: Workspace) -> None:
         for (model, corpus), ua in scores.items():
             for fold, delta in (("1", 0.02), ("2", -0.02)):
                 key = RunKey(protocol="intra", train_corpus=corpus, test_corpus=corpus,
-                             model=model, scheme="emobox", fold=fold)
+                             model=model, scheme="emobox", fold=fold, features=paper(model))
                 labels = ["Angry", f"Sad{EVIL}"]
                 db.add(key, {"ua": ua + delta, "wa": ua, "macro_f1": ua - 0.01, "n": 2,
                              "labels": labels, "confusion": [[1, 0], [0, 1]]},
@@ -40,7 +46,8 @@ def stored_results(ws: Workspace) -> None:
                                                                        labels[1])])
         for train, test, acc in (("iemocap", "meld", 0.3), ("meld", "iemocap", 0.5)):
             db.add(RunKey(protocol="cross", train_corpus=train, test_corpus=test,
-                          model="wavlm-base", scheme="cross", fold="all"),
+                          model="wavlm-base", scheme="cross", fold="all",
+                          features=paper("wavlm-base"), corpora=["iemocap", "meld"]),
                    {"ua": acc, "wa": acc, "macro_f1": acc, "n": 2})
 
 
@@ -67,6 +74,13 @@ def test_table4_layout_marks_the_best_three_and_sets_the_paper_beside(ws):
     assert table[0][0] == "corpus" and "hubert-base" in table[0]
     cross = runner.invoke(app, ["report", "-w", str(ws.root), "-f", "md"]).stdout
     assert "| average (Eq. 1) | 40.0 |" in cross
+    with ResultsDB(ws.results) as db:  # another model called wavlm-base gets no paper figure
+        record = db.runs(model="wavlm-base", protocol="intra")[0]
+        db.add(record.key.with_(model="wavlm-base", features={"identity": {
+            "kind": "local", "path": "/x/wavlm-base"}}, seed=5), record.metrics)
+        again = table4(intra_rows(db.runs(protocol="intra")), "ua", compare_paper=True)[0]
+    local = [c for c in again.columns if "seed 5" in c and "(paper)" in c]
+    assert local and all(row[again.columns.index(local[0])] == "" for row in again.rows)
 
 
 def test_latex_compiles_when_a_tex_is_installed(ws, tmp_path):

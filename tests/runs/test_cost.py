@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from emobox.cli import app
 from emobox.corpora.core.local import corpus_info
 from emobox.errors import EmoboxError
-from emobox.features.registry import store_name
+from emobox.features.identity import store_name
 from emobox.features.store import FeatureStore
 from emobox.manifest import Utterance, write_manifest
 from emobox.partition import Fold, Splits
@@ -54,7 +54,7 @@ def test_plan_prints_a_table_per_model_and_a_total(tmp_path, fixed_rates):
                                       "-m", "hubert-large", "-w", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "wavlm-base" in result.output and "hubert-large" in result.output
-    assert "total" in result.output and "serval-v1" in result.output
+    assert "total" in result.output and SERVAL.id in result.output
 
 
 def test_unknown_corpus_group_is_one_line(tmp_path, fixed_rates):

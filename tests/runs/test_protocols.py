@@ -99,8 +99,9 @@ def test_layers_curve_finds_the_informative_layer(tmp_path):
                    recipe=get_recipe("emobox", epochs=15, grid=()), show_progress=False)
         curves = layer_curves(db.runs(protocol="layers"))
         assert not intra_rows(db.runs())  # layer runs never enter the intra table
-    assert len(curves) == 1 and set(curves[0]["ua"]) == {0, 1, 2}
-    assert curves[0]["best_layer"] == 1
+    assert len(curves) == 2  # the linear probe of every layer, and the full recipe
+    assert sum("recipe linear-probe-v1" in c["setting"] for c in curves) == 1
+    assert all(set(c["ua"]) == {0, 1, 2} and c["best_layer"] == 1 for c in curves)
 
 
 def test_a_crashed_grid_resumes_with_no_duplicates(tmp_path, monkeypatch):
@@ -179,7 +180,7 @@ def test_ctrl_c_during_a_grid_says_how_to_resume(tmp_path):
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
-    assert "interrupted; finished runs are stored, rerun the same command to resume" in err
+    assert "interrupted (Ctrl-C); finished runs are stored, rerun the same command to resume" in err
     assert "Traceback" not in err
 
 

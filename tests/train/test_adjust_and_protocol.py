@@ -146,7 +146,7 @@ def test_schema_2_database_is_migrated(tmp_path):
     with ResultsDB(path) as db:
         assert db.probabilities(1) == [None]
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT value FROM meta WHERE name='schema'").fetchone() == ("3",)
+        assert conn.execute("SELECT value FROM meta WHERE name='schema'").fetchone() == ("4",)
 
 
 def test_train_command_prints_choice_and_intervals(tmp_path):

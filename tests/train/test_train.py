@@ -18,7 +18,12 @@ from emobox.train import (
     train_head,
     train_sweep,
 )
-from emobox.train.optim import StackedAdam, linear_warmup, onecycle
+from emobox.train.optim import (
+    StackedAdam,
+    linear_warmup,
+    onecycle,
+    speechbrain_linear_warmup,
+)
 
 
 def make_store(path, n=160, dim=6, layers=(0, 1, 2), seed=0, shift=1.5):
@@ -80,6 +85,13 @@ def test_recipes_follow_the_papers():
         ("adam", 0.0, 32, 100, 10, "utterance", "best")
     assert [(c["lr"], c["hidden"]) for c in emobox.configs()] == [
         (1e-3, 128), (1e-3, 256), (1e-4, 128), (1e-4, 256)]
+    # issue 20: SpeechBrain's max_grad_norm 5, utterances over 30 s left out / cut
+    assert (emobox.id, emobox.grad_clip, emobox.max_seconds, emobox.long_utterances) == \
+        ("emobox-v2", 5.0, 30.0, "drop")
+    assert (serval.id, serval.max_seconds, serval.long_utterances, serval.oracle_prior,
+            serval.unseen_classes) == ("serval-v2", 30.0, "cut", "corpus", "mask")
+    with pytest.raises(EmoboxError, match="max_seconds must be set for long_utterances=cut"):
+        get_recipe("serval", max_seconds=None)
     assert (serval.head, serval.optimizer, serval.lr, serval.weight_decay, serval.schedule,
             serval.grad_clip, serval.label_smoothing, serval.dropout, serval.hidden,
             serval.select, serval.label_space, serval.drop_last) == \
@@ -93,8 +105,14 @@ def test_recipes_follow_the_papers():
 
 
 def test_schedules_match_speechbrain_and_torch():
-    assert linear_warmup(100, 10)[:3] == [0.1, 0.2, 0.3] and linear_warmup(100, 10)[9] == 1.0
-    assert linear_warmup(100, 10)[-1] == 0.0 and linear_warmup(100, 10)[54] == 0.5
+    """EmoBox builds Adam at lr (epoch 1), then each validation sets the next epoch's lr to
+    LinearWarmupScheduler.get_next_value(): epoch e >= 2 trains at calc(e - 2)."""
+    factors = linear_warmup(100, 10)
+    assert factors[:4] == [1.0, 0.0, 0.1, 0.2] and factors[10:12] == [0.9, 1.0]
+    assert factors[12] == pytest.approx(89 / 90) and factors[-1] == pytest.approx(2 / 90)
+    assert len(factors) == 100 and min(factors[2:]) > 0
+    # SpeechBrain 0.5.16's docstring: LinearWarmupScheduler(1.0, 2, 4) gives 0, .5, 1, .5, 0
+    assert [speechbrain_linear_warmup(s, 2, 4) for s in range(5)] == [0.0, 0.5, 1.0, 0.5, 0.0]
     factors, betas = onecycle(50, 0.1)
     assert max(factors) == pytest.approx(1.0) and factors[0] == pytest.approx(1 / 25)
     assert factors[-1] == pytest.approx(1 / 25 / 1e4) and betas[0] == pytest.approx(0.95)

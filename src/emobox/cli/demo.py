@@ -21,7 +21,6 @@ from emobox.cli.options import (
     SeedOption,
     WorkspaceOption,
     print_json,
-    recipe_of,
     workspace_of,
 )
 
@@ -54,9 +53,8 @@ def demo_command(
     start = time.perf_counter()
     spec = DemoSpec(tuple(x.strip() for x in languages.split(",") if x.strip()), speakers,
                     sentences, seed)
-    result = run_demo(ws, spec=spec, model=model, layers=layers,
-                      recipe=recipe_of(recipe, grid, None, epochs), seed=seed, device=device,
-                      show_progress=not json_output)
+    result = run_demo(ws, spec=spec, model=model, layers=layers, recipe=recipe, grid=grid,
+                      epochs=epochs, seed=seed, device=device, show_progress=not json_output)
     elapsed = time.perf_counter() - start
     if json_output:
         print_json({"model": result.model, "seconds": round(elapsed, 1),

@@ -8,14 +8,13 @@ from typing import Annotated
 
 import typer
 
+from emobox.audio import TARGET_SAMPLE_RATE
 from emobox.cli.app import app, out
 from emobox.cli.options import (
-    DEFAULT_LAYERS,
     DEFAULT_MODEL,
     CorporaArgument,
     DeviceOption,
     JsonOption,
-    LayersOption,
     ModelOption,
     PrecisionOption,
     WorkspaceOption,
@@ -31,13 +30,17 @@ app.add_typer(features_app, name="features")
 RevisionOption = Annotated[str | None, typer.Option(
     help="Model revision (hub branch, tag or commit); part of the store name.",
     show_default=False)]
+StoreLayersOption = Annotated[str, typer.Option(
+    "--layers", help="Layers whose frames are stored: default (the last, which the EmoBox "
+    "recipe trains on), all, last, or comma-separated indices. Pooled mean/std of every "
+    "layer are always stored (linear probes).")]
 
 
 @app.command("extract")
 def extract_command(
     corpora: CorporaArgument,
     model: ModelOption = DEFAULT_MODEL,
-    layers: LayersOption = DEFAULT_LAYERS,
+    layers: StoreLayersOption = "default",
     device: DeviceOption = "cpu",
     precision: PrecisionOption = "auto",
     revision: RevisionOption = None,
@@ -45,8 +48,9 @@ def extract_command(
         "--trust-remote-code", help="Allow a model that runs code from its repository "
         "(e.g. MERT).")] = False,
     allow_pickle: Annotated[bool, typer.Option(
-        "--allow-pickle", help="Allow weights stored with pickle (*.bin), which can run code "
-        "when loaded (default: safetensors only).")] = False,
+        "--allow-pickle", help="Allow weights stored with pickle (*.bin; the .pt checkpoints "
+        "of data2vec 2.0 and emotion2vec), which can run code when loaded (default: "
+        "safetensors only).")] = False,
     whisper_mode: Annotated[str, typer.Option(help="Whisper input: pad30 (pad to 30 s, the "
                                               "papers' protocol) or trim.")] = "pad30",
     layer_norm: Annotated[bool, typer.Option("--layer-norm", help="Store layer-normalised "
@@ -64,38 +68,44 @@ def extract_command(
     ray_workers: Annotated[int, typer.Option(help="Shard across this many Ray workers "
                                              "(0: in this process).", min=0)] = 0,
     gpus_per_worker: Annotated[float, typer.Option(help="GPUs per Ray worker.")] = 0.0,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Extract even when the stores' estimated size exceeds the free disk "
+        "space.")] = False,
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Extract frozen features of one model for several corpora (one model load). Ctrl-C
-    stops cleanly after committing what is done; rerun to resume."""
+    stops cleanly after committing what is done; rerun to resume. The stores' size is
+    estimated first; extraction is refused when it will not fit the disk."""
     from emobox.corpora import raw_root_of
-    from emobox.features import extract_corpus, get_extractor, store_name
+    from emobox.features import ExtractionSettings, Runtime, extract_corpus, get_extractor
+    from emobox.features.extract import check_space
     from emobox.features.registry import HANDCRAFTED, info
     from emobox.manifest import read_manifest
 
     if model not in HANDCRAFTED:
         info(model)  # an unknown name or a missing folder fails before anything else
+    settings = ExtractionSettings.of(model, layers=layers, precision=precision,
+                                     whisper_mode=whisper_mode, layer_norm=layer_norm,
+                                     revision=revision)
+    runtime = Runtime(device=device, batch_seconds=batch_seconds, compile=compile_model,
+                      trust_remote_code=trust_remote_code, allow_pickle=allow_pickle)
     ws = workspace_of(workspace)
     names = [prepared(ws, c) for c in corpora]
     manifests = {n: read_manifest(ws.manifest(n)) for n in names}  # fail early on bad input
     roots = {n: raw_root_of(ws, n) for n in names}
-    options = {"layers": layers, "device": device, "precision": precision,
-               "whisper_mode": whisper_mode, "layer_norm": layer_norm,
-               "batch_seconds": batch_seconds, "revision": revision,
-               "trust_remote_code": trust_remote_code, "allow_pickle": allow_pickle,
-               "compile": compile_model}
-    extractor = None if ray_workers else get_extractor(model, **options)
-    stores = {n: ws.features(store_name(model, revision), n) for n in names}
+    stores = {n: ws.features(settings.store_name, n) for n in names}
+    check_space(settings, {stores[n]: manifests[n] for n in names}, force=force)
+    extractor = None if ray_workers else get_extractor(settings, runtime)
     summary = {}
     for name in names:
         start = time.perf_counter()
         if extractor is None:
             from emobox.features.ray_executor import extract_corpus_ray
 
-            result = extract_corpus_ray(model, manifests[name], roots[name], stores[name],
+            result = extract_corpus_ray(settings, manifests[name], roots[name], stores[name],
                                         workers=ray_workers, gpus_per_worker=gpus_per_worker,
-                                        **options)
+                                        runtime=runtime)
         else:
             result = extract_corpus(extractor, manifests[name], roots[name], stores[name],
                                     commit_every=commit_every, show_progress=not json_output)
@@ -119,8 +129,9 @@ def extract_command(
 
 @app.command("models")
 def models_command(json_output: JsonOption = False) -> None:
-    """The feature sets: handcrafted (eGeMAPS, log-mel), EmoBox's 10 models and SER Evals' 9
-    backbones (any other hub id or local folder works too)."""
+    """The feature sets: handcrafted (eGeMAPS, log-mel), EmoBox's 10 models, SER Evals' 9
+    backbones and emotion2vec (any other hub id or local folder works too); --json adds each
+    model's licence, training data and the EmoBox corpora it was trained on."""
     from rich.table import Table
 
     from emobox.features import list_models
@@ -132,13 +143,13 @@ def models_command(json_output: JsonOption = False) -> None:
                     for n, note in HANDCRAFTED.items()] + [m.to_dict() for m in models])
         return
     table = Table(title="Models (any other hub id or local folder works too)")
-    for col in ("name", "hub id", "family", "M params", "frames/s", "input Hz", "papers",
+    for col in ("name", "weights", "family", "M params", "frames/s", "input Hz", "papers",
                 "input handling"):
         table.add_column(col, overflow="fold")
     for name, note in HANDCRAFTED.items():
-        table.add_row(name, "—", "handcrafted", "—", "", "16000", "", note)
+        table.add_row(name, "—", "handcrafted", "—", "", str(TARGET_SAMPLE_RATE), "", note)
     for m in models:
-        table.add_row(m.name, m.hub_id or "—", m.family, str(m.params_m or "?"),
+        table.add_row(m.name, m.weights, m.family, str(m.params_m or "?"),
                       f"{m.frame_rate:g}", str(m.sample_rate), ", ".join(m.papers) or "—",
                       m.note or m.input)
     out.print(table)

@@ -10,6 +10,9 @@ from typing import Annotated, Any
 
 import typer
 
+from emobox.partition.core import SCHEMES
+from emobox.runs.spec import CORPUS_GROUPS
+from emobox.runs.spec import DEFAULT_MODEL as DEFAULT_MODEL
 from emobox.workspace import Workspace
 
 WorkspaceOption = Annotated[
@@ -27,8 +30,9 @@ ModelOption = Annotated[str, typer.Option(
     "--model", "-m", help="egemaps, egemaps-lld, logmel, a registry name (`emobox models`), a "
     "hub id or a local model folder.")]
 SchemeOption = Annotated[str | None, typer.Option(
-    help="Partition scheme: emobox, paper, official, loso, speaker-kfold, stratified, file "
-    "(default: emobox for EmoBox's corpora, paper for others).", show_default=False)]
+    help=f"Partition scheme ({', '.join(SCHEMES)}) or the name of a saved splits file, e.g. "
+    "emobox-import (default: emobox for EmoBox's corpora, paper for others).",
+    show_default=False)]
 SeedOption = Annotated[int, typer.Option(help="Random seed.")]
 DeviceOption = Annotated[str, typer.Option(help="cpu, cuda or cuda:N.")]
 LayersOption = Annotated[str, typer.Option(help="Layers to store: all, last, or "
@@ -56,22 +60,9 @@ AllowMissingOption = Annotated[bool, typer.Option(
     "--allow-missing", help="Leave out utterances without features (counted in the results) "
     "instead of stopping.")]
 
-#: One default per setting, read by every command (and the demo).
-DEFAULT_MODEL = "egemaps"
+#: One default per setting, read by every command (and the demo): the model is the protocol
+#: description's (`emobox.runs.spec`).
 DEFAULT_LAYERS = "all"
-
-
-def recipe_of(name: str, grid: str | None, settings: list[str] | None,
-              epochs: int | None = None):
-    """The recipe a command runs: a built-in one with its grid and fields overridden."""
-    from emobox.train import get_recipe, parse_grid, parse_settings
-
-    overrides = parse_settings(settings or [])
-    if grid is not None:
-        overrides["grid"] = parse_grid(grid)
-    if epochs is not None:
-        overrides["epochs"] = epochs
-    return get_recipe(name, **overrides)
 
 
 ModelsOption = Annotated[list[str] | None, typer.Option(
@@ -89,8 +80,8 @@ def select_corpora(ws: Workspace, names: list[str] | None, group: str | None) ->
 
     chosen = [prepared(ws, c) for c in names or []]
     if group is not None:
-        if group not in ("all", "emobox", "serval"):
-            raise EmoboxError(f"--corpora takes all, emobox or serval, not {group!r}")
+        if group not in CORPUS_GROUPS:
+            raise EmoboxError(f"--corpora takes {', '.join(CORPUS_GROUPS)}, not {group!r}")
         root = ws.root / "corpora"
         found = sorted(p.name for p in root.iterdir() if (p / "manifest.jsonl").is_file()) \
             if root.is_dir() else []

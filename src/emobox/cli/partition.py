@@ -19,6 +19,7 @@ from emobox.cli.options import (
     scheme_for,
     workspace_of,
 )
+from emobox.partition.core import VALID_FRACTION
 
 splits_app = typer.Typer(help="Inspect, import and export partitions.", no_args_is_help=True)
 app.add_typer(splits_app, name="splits")
@@ -39,7 +40,7 @@ def partition_command(
         "--param", help="Any other scheme parameter as NAME=VALUE (JSON value), e.g. "
         "tolerance=0.1.", show_default=False, metavar="NAME=VALUE")] = None,
     valid_fraction: Annotated[float, typer.Option(help="Share of each fold's train held out "
-                                                  "for model selection.")] = 0.2,
+                                                  "for model selection.")] = VALID_FRACTION,
     name: Annotated[str | None, typer.Option(help="Save as splits/<name>.json "
                                              "(default: the scheme).", show_default=False)] = None,
     seed: SeedOption = 0,
@@ -50,7 +51,7 @@ def partition_command(
     its parameters; passing one it does not take is an error."""
     from rich.table import Table
 
-    from emobox.manifest import read_manifest
+    from emobox.corpora import corpus_manifest
     from emobox.partition import partition, scheme_parameters
 
     ws = workspace_of(workspace)
@@ -61,7 +62,7 @@ def partition_command(
     given = {"k": k, "test_fraction": test_fraction,
              "path": str(file) if file is not None else None, **_parse_params(param or [])}
     params.update({key: value for key, value in given.items() if value is not None})
-    splits = partition(read_manifest(ws.manifest(corpus)), scheme, seed=seed,
+    splits = partition(corpus_manifest(ws, corpus), scheme, seed=seed,
                        valid_fraction=valid_fraction, **params)
     path = splits.save(ws.splits(corpus, name or scheme))
     if json_output:
@@ -70,12 +71,13 @@ def partition_command(
                     **{f: {p: len(v) for p, v in fold.to_dict().items()}
                        for f, fold in splits.folds.items()}})
         return
-    table = Table(title=f"{corpus}: {scheme}", caption=f"saved to {path}")
+    table = Table(title=f"{corpus}: {scheme}")
     for col in ("fold", "train", "valid", "test"):
         table.add_column(col, justify="right")
     for fold_name, fold in splits.folds.items():
         table.add_row(fold_name, str(len(fold.train)), str(len(fold.valid)), str(len(fold.test)))
     out.print(table)
+    out.print(f"saved to {path}", soft_wrap=True)
     for note in splits.notes:
         out.print(f"note: {note}")
 
@@ -104,7 +106,7 @@ def show_command(
         claim = "speaker-independent" if summary["speaker_independent"] else "speaker-dependent"
         out.print(f"{corpus}: {summary['scheme']} ({claim})")
         for note in summary["notes"]:
-            out.print(f"note: {note}")
+            out.print(f"note: {note}", soft_wrap=True)
         for name, fold in summary["folds"].items():
             labels = sorted({lab for part in fold["labels"].values() for lab in part})
             table = Table(title=f"fold {name}: test share {fold['test_share']:.1%}, "
@@ -130,7 +132,11 @@ def import_command(
     folder: Annotated[Path, typer.Argument(help="An EmoBox data/<corpus> folder.")],
     corpus: Annotated[str | None, typer.Option(help="Corpus name (default: the folder "
                                                "name).", show_default=False)] = None,
-    name: Annotated[str, typer.Option(help="Save the folds as splits/<name>.json.")] = "emobox",
+    name: Annotated[str | None, typer.Option(
+        help="Save the folds as splits/<name>.json (default: emobox-import, the scheme "
+        "name runs then take with --scheme emobox-import).", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing splits file of "
+                                        "that name.")] = False,
     manifest: Annotated[bool, typer.Option("--manifest", help="Also write the manifest "
                                            "(replacing one written by prepare).")] = False,
     raw: Annotated[Path | None, typer.Option(help="The raw folder the EmoBox paths point "
@@ -144,10 +150,15 @@ def import_command(
     from emobox.corpora.core import write_record
     from emobox.errors import EmoboxError
     from emobox.interop import read_emobox
+    from emobox.interop.emobox import IMPORT_SCHEME
     from emobox.manifest import read_manifest, write_manifest
 
     data = read_emobox(folder, corpus)
     ws = workspace_of(workspace)
+    name = name or IMPORT_SCHEME
+    if ws.splits(data.corpus, name).is_file() and not force:
+        raise EmoboxError(f"{ws.splits(data.corpus, name)} exists; pass --name for another "
+                          "file, or --force to replace it")
     target = ws.manifest(data.corpus)
     if manifest or not target.is_file():
         write_manifest(target, data.utterances)
@@ -175,7 +186,7 @@ def import_command(
         out.print(f"{data.corpus}: {len(data.utterances)} utterances, "
                   f"{len(data.splits.folds)} folds → {path}", soft_wrap=True)
         for note in data.notes:
-            out.print(f"note: {note}")
+            out.print(f"note: {note}", soft_wrap=True)
 
 
 @splits_app.command("export")

@@ -19,7 +19,6 @@ from emobox.cli.options import (
     SetOption,
     WorkspaceOption,
     print_json,
-    recipe_of,
     workspace_of,
 )
 
@@ -56,7 +55,10 @@ def _plan(protocol: str, corpora: list[str] | None, group: str | None,
     from emobox.runs import cost
 
     ws = workspace_of(workspace)
-    chosen_recipe = recipe_of(recipe, grid, setting, epochs)
+    from emobox.runs.spec import ProtocolRun
+
+    chosen_recipe = ProtocolRun(protocol=protocol, recipe_name=recipe, grid=grid,
+                                settings=tuple(setting or ()), epochs=epochs).recipe()
     if protocol == "cross" and not corpora and group is None:
         from emobox.runs.protocols import CROSS_DEFAULT
 

@@ -25,8 +25,9 @@ def report_command(
     compare_paper: Annotated[bool, typer.Option(
         "--compare-paper", help="Set EmoBox's published numbers (Tables 4 and 5) beside "
         "yours.")] = False,
-    ci: Annotated[bool, typer.Option("--ci", help="Add 95 % bootstrap intervals (first fold's "
-                                     "test predictions) to the Table 4 layout.")] = False,
+    ci: Annotated[bool, typer.Option("--ci", help="Add to each mean over folds of the Table 4 "
+                                     "layout its 95 % bootstrap interval (test utterances "
+                                     "resampled within each fold, then averaged).")] = False,
     plots_dir: Annotated[Path | None, typer.Option("--plots", help="Write the plots (PNG and "
                                                    "SVG) into this folder.",
                                                    show_default=False)] = None,
@@ -36,33 +37,26 @@ def report_command(
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Print the intra-corpus tables, cross-corpus matrices and SER Evals summaries stored in
-    the results database. Results of different schemes, label spaces, recipes,
-    hyperparameters, priors or seeds are never mixed: each setting gets its own table, with
-    the line that says what it shows."""
+    """Print the intra-corpus table, cross-corpus matrices, SER Evals summaries and layer
+    tables stored in the results database. Every identity field that differs among the runs
+    shown (layer, seed, scheme, label space, prior, recipe, test split, corpus set, …) labels
+    its row or column, the constant ones the caption; a matrix holds one corpus set in one
+    setting, and an incomplete one is shown with its missing cells and never reduced."""
     from emobox.errors import EmoboxError
     from emobox.features import store_name
-    from emobox.report import (
-        cross_json,
-        cross_matrices,
-        intra_json,
-        intra_rows,
-        layer_curves,
-        ood_json,
-        ood_matrices,
-        print_tables,
-    )
-    from emobox.report.formats import FORMATS, table3, table4, table5
-    from emobox.runs import ResultsDB
+    from emobox.metrics import METRICS
+    from emobox.report.formats import FORMATS, layer_grids, table3, table4, table5
+    from emobox.report.views import build_views, print_views, views_json
+    from emobox.runs.results import ResultsDB
 
     if fmt not in FORMATS:
         raise EmoboxError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    if metric not in ("ua", "wa", "macro_f1"):
-        raise EmoboxError(f"--metric must be ua, wa or macro_f1, not {metric!r}")
+    if metric not in METRICS:
+        raise EmoboxError(f"--metric must be one of {', '.join(METRICS)}, not {metric!r}")
     ws = workspace_of(workspace)
     if not ws.results.is_file():
         raise EmoboxError(f"no results in {ws.root} (run `emobox run` or `emobox demo` first)")
-    with ResultsDB(ws.results) as db:
+    with ResultsDB(ws.results, readonly=True) as db:
         wanted = store_name(model) if model else None
         if wanted is not None and wanted not in db.models():
             raise EmoboxError(f"no results for model {model!r} in {ws.results} (models there: "
@@ -71,21 +65,22 @@ def report_command(
         if not records:
             raise EmoboxError(f"no results{f' for corpus {corpus!r}' if corpus else ''} in "
                               f"{ws.results}")
-        rows, matrices, ood = intra_rows(records), cross_matrices(records), ood_matrices(records)
-        intervals = _intervals(db, rows, metric) if ci else None
+        views = build_views(records)
+        intervals = _intervals(db, views.intra, metric) if ci else None
         if plots_dir is not None:
-            _plots(matrices, ood, layer_curves(records), plots_dir)
+            _plots(views, plots_dir)
         if html_dir is not None:
             from emobox.report.html import build_site
 
             index = build_site(db, html_dir, records, compare_paper=compare_paper)
             out.print(f"HTML leaderboard: {index}", soft_wrap=True)
     if json_output or fmt == "json":
-        print_json({"intra": intra_json(rows), "cross": cross_json(matrices),
-                    "ood": ood_json(ood), "layers": layer_curves(records)})
+        print_json(views_json(views))
         return
-    grids = [*table4(rows, metric, compare_paper, intervals),
-             *table5(matrices, compare_paper), *table3(ood)]
+    ci_note = (f"[low, high]: 95 % bootstrap interval of the mean over folds "
+               f"({BOOTSTRAP_NOTE})") if ci else ""
+    grids = [*table4(views.intra, metric, compare_paper, intervals, ci_note),
+             *table5(views.cross, compare_paper), *table3(views.ood), *layer_grids(views.layers)]
     if fmt != "rich":
         typer.echo("\n".join(g.render(fmt) for g in grids), nl=False)
     elif compare_paper or ci:
@@ -93,32 +88,42 @@ def report_command(
             out.print(g.rich())
             out.print(f"[dim]{g.note}[/]", soft_wrap=True)
     else:
-        print_tables(out, rows, matrices, ood=ood)
+        print_views(out, views)
+
+
+#: How the intervals of `--ci` are drawn (said in the caption).
+BOOTSTRAP_NOTE = "1000 resamples of the test utterances within each fold, seed 0"
 
 
 def _intervals(db, rows, metric: str) -> dict[str, tuple[float, float]]:
-    from emobox.metrics import bootstrap_ci
+    """The interval of each row's mean over folds, keyed by the row's first run id."""
+    from emobox.metrics import fold_mean_ci
 
     found = {}
     for row in rows:
-        run = row.run_ids[0]
-        record = db.find(run)[0]
-        pairs = db.predictions(record.id)
-        found[run] = bootstrap_ci([p[1] for p in pairs], [p[2] for p in pairs],
-                                  record.metrics["labels"], metric=metric)
+        folds = []
+        labels = None
+        for run_id in row.run_ids:
+            record = db.find(run_id)[0]
+            pairs = db.predictions(record.id)
+            labels = record.metrics["labels"]
+            folds.append(([p[1] for p in pairs], [p[2] for p in pairs]))
+        found[row.run_ids[0]] = fold_mean_ci(folds, labels, metric=metric)
     return found
 
 
-def _plots(matrices, ood, curves, folder: Path) -> None:
+def _plots(views, folder: Path) -> None:
     from emobox.report import plots
 
     written = []
-    for n, m in enumerate(matrices):
-        written += plots.cross_heatmap(m, folder / f"cross-{m.model}-{n}")
-    if matrices:
-        written += plots.eq1_bars(matrices, folder / "eq1-averages")
-    for n, m in enumerate(ood):
-        written += plots.ood_bars(m, folder / f"ood-{m.model}-{n}")
-    for c in curves:
-        written += plots.layer_curve(c, folder / f"layers-{c['model']}-{c['corpus']}")
+    for m in views.cross:
+        written += plots.cross_heatmap(m, folder / f"cross-{plots.slug(m.label)}")
+    if any(m.average is not None for m in views.cross):
+        written += plots.eq1_bars(views.cross, folder / "eq1-averages")
+    for m in views.ood:
+        if m.summary is not None:
+            written += plots.ood_bars(m, folder / f"ood-{plots.slug(m.label)}")
+    for c in views.layers:
+        written += plots.layer_curve(c, folder / f"layers-{plots.slug(c['setting'])}-"
+                                     f"{plots.slug(c['corpus'])}")
     out.print(f"{len(written)} plot files in {folder}", soft_wrap=True)

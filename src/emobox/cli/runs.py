@@ -18,14 +18,21 @@ RunArgument = Annotated[str, typer.Argument(help="A run id (see `emobox runs lis
                                             metavar="RUN_ID")]
 
 
-def _db(workspace: Path | None):
+def _db(workspace: Path | None, *, readonly: bool = True):
+    """The workspace's results database, read-only unless the command writes (delete)."""
     from emobox.errors import EmoboxError
     from emobox.runs import ResultsDB
 
     ws = workspace_of(workspace)
     if not ws.results.is_file():
         raise EmoboxError(f"no results in {ws.root} (run `emobox run` or `emobox demo` first)")
-    return ResultsDB(ws.results)
+    return ResultsDB(ws.results, readonly=readonly)
+
+
+def _listed(runs, protocol: str | None, configs: bool = False) -> list:
+    """The runs `runs list` and `runs export` show: per-configuration sweep rows only when
+    asked (`--protocol X-config` or `--configs`)."""
+    return [r for r in runs if configs or protocol or not r.key.protocol.endswith("-config")]
 
 
 def _find(db, run_id: str):
@@ -43,6 +50,7 @@ def _flat(r) -> dict:
     return {"run": r.run_id, "protocol": k.protocol, "model": k.model, "train": k.train_corpus,
             "test": k.test_corpus, "fold": k.fold, "scheme": k.scheme, "space": k.label_space,
             "recipe": k.recipe, "prior": k.prior, "seed": k.seed, "layer": k.layer,
+            "corpora": "+".join(k.corpora), "classes": "/".join(k.labels),
             **{m: r.metrics.get(m) for m in ("ua", "wa", "macro_f1", "n")},
             "emobox": r.version, "created": r.created}
 
@@ -62,8 +70,7 @@ def list_command(
     from rich.table import Table
 
     with _db(workspace) as db:
-        runs = [r for r in db.runs(protocol=protocol, model=model, corpus=corpus)
-                if protocol or not r.key.protocol.endswith("-config")]
+        runs = _listed(db.runs(protocol=protocol, model=model, corpus=corpus), protocol)
     rows = [_flat(r) for r in runs]
     if json_output:
         print_json(rows)
@@ -81,18 +88,14 @@ def list_command(
 @runs_app.command("show")
 def show_command(run: RunArgument, workspace: WorkspaceOption = None,
                  json_output: JsonOption = False) -> None:
-    """A run's identity, metrics and how it went (chosen configuration, notes)."""
+    """A run's identity, metrics and how it went (chosen configuration, notes), as JSON."""
     with _db(workspace) as db:
         r = _find(db, run)
     data = {"run": r.run_id, "key": r.key.to_dict(), "metrics": r.metrics,
             "info": {k: v for k, v in r.info.items() if k != "curves"},
             "emobox": r.version}
-    if json_output:
-        print_json(data)
-        return
-    from rich.pretty import Pretty
-
-    out.print(Pretty(data))
+    del json_output  # the record is JSON either way
+    print_json(data)
 
 
 @runs_app.command("delete")
@@ -102,7 +105,7 @@ def delete_command(runs: Annotated[list[str], typer.Argument(help="Run ids.",
     """Delete runs, their predictions and their saved heads."""
     import shutil
 
-    with _db(workspace) as db:
+    with _db(workspace, readonly=False) as db:
         found = [_find(db, r) for r in runs]
         db.delete([r.run_id for r in found])
         for r in found:
@@ -113,15 +116,19 @@ def delete_command(runs: Annotated[list[str], typer.Argument(help="Run ids.",
 @runs_app.command("export")
 def export_runs_command(
     output: Annotated[Path, typer.Option("--output", "-o", help="A .csv or .parquet file.")],
+    configs: Annotated[bool, typer.Option(
+        "--configs", help="Also the per-configuration sweep rows (validation curves, no test "
+        "metrics).")] = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Every run as one row (identity fields and metrics) in CSV or Parquet."""
+    """The runs `runs list` lists, one row each (identity fields and metrics), in CSV or
+    Parquet."""
     import csv
 
     from emobox.errors import EmoboxError
 
     with _db(workspace) as db:
-        rows = [_flat(r) for r in db.runs()]
+        rows = [_flat(r) for r in _listed(db.runs(), None, configs)]
     if output.suffix == ".csv":
         with output.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["run"])
@@ -152,6 +159,9 @@ def predict_command(
                                                  "seconds (long files).", min=0.5,
                                                  show_default=False)] = None,
     device: Annotated[str, typer.Option(help="cpu, cuda or cuda:N.")] = "cpu",
+    allow_pickle: Annotated[bool, typer.Option(
+        "--allow-pickle", help="Allow the feature model's weights to be a pickle (as "
+        "`extract --allow-pickle`).")] = False,
     csv_output: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
@@ -167,7 +177,8 @@ def predict_command(
         with _db(workspace) as db:
             r = _find(db, run)
             model_dir = db.heads_dir / r.info.get("head", r.run_id)
-    rows = predict_files(audio, model_dir, window=window, device=device)
+    rows = predict_files(audio, model_dir, window=window, device=device,
+                         allow_pickle=allow_pickle)
     if json_output:
         print_json(rows)
     elif csv_output:

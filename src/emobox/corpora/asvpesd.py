@@ -5,6 +5,8 @@ modality · vocal channel · emotion code · intensity · statement · actor · 
 The label is the emotion code, the speaker the actor field (not the folder: they disagree for
 ~1000 files); odd actors are female, even male. Example:
 ``Audio/actor_36/03-01-09-01-06-36-02-02-01-39.wav`` → ``asvpesd-03-01-09-01-06-36-02-02-01-39``.
+The intensity field may have three digits: the release holds
+``Audio/actor_39/03-02-03-021-10-39-03-01-00-13.wav``, which EmoBox keeps (13964 utterances).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ CORPUS = PatternCorpus(
     ),
     glob=("Audio/*/*.wav", "Bonus/*/*.wav"),
     pattern=r"(?P<part>Audio|Bonus)/(?P<folder>actor_\d*)/(?P<modality>\d\d)-(?P<channel>\d\d)"
-            r"-(?P<emo>\d\d)-(?P<intensity>\d\d)-(?P<statement>\d+)-(?P<speaker>\d+)"
+            r"-(?P<emo>\d\d)-(?P<intensity>\d\d\d?)-(?P<statement>\d+)-(?P<speaker>\d+)"
             r"(?P<rest>-[^/]*)?\.wav",
     key=rewrite("{stem}", {"_": "-"}),
     gender=parity("speaker", odd="F", even="M"),

@@ -6,7 +6,9 @@ Raw layout (EmoBox's ``downloads/subesco/``; flat, searched recursively as EmoBo
 
 Label: the 6th field lower-cased (angry, disgust, fear, happy, neutral, sad, surprise).
 Speaker (as EmoBox): ``Female-NN`` / ``Male-NN``; gender from the first field. Key (as
-EmoBox): ``subesco-<stem>``. 44.1 or 48 kHz.
+EmoBox): ``subesco-<stem>``. 44.1 or 48 kHz. The take may be followed by a stray ``]``: the
+release holds ``F_02_MONIKA_S_2_SURPRISE_3].wav``, which EmoBox keeps (key
+``subesco-F_02_MONIKA_S_2_SURPRISE_3]``; 7000 utterances).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ CORPUS = PatternCorpus(
     ),
     glob="**/*.[wW][aA][vV]",
     pattern=r"(?:.*/)?(?P<g>[FM])_(?P<num>\d+)_(?P<name>[^_/]+)_(?P<s>[A-Za-z]+)_(?P<k>\d+)"
-            r"_(?P<emotion>[A-Za-z]+)_(?P<take>\d+)\.(?i:wav)",
+            r"_(?P<emotion>[A-Za-z]+)_(?P<take>\d+)\]?\.(?i:wav)",
     key="{stem}",
     emo=lambda f: f["emotion"].lower(),
     speaker=lambda f: f"{'Female' if f['g'] == 'F' else 'Male'}-{f['num']}",

@@ -3,7 +3,8 @@
 synthesise → prepare → partition (the default scheme: ``paper`` for corpora outside EmoBox,
 here leave-one-speaker-out for 4–6 balanced speakers) → extract (every layer, as `emobox
 extract`) → train/test (intra-corpus folds and every cross-corpus pair) → tables from the
-results database, written with the plots and the HTML leaderboard into ``reports/``.
+results database, written with the plots and the HTML leaderboard into ``reports/``. Both
+protocols are described by the same `ProtocolRun` the command line builds.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from emobox.features import extract_corpus, get_extractor, store_name
 from emobox.manifest import read_manifest
 from emobox.partition import default_scheme, partition
 from emobox.progress import console
-from emobox.report import CrossMatrix, IntraRow, cross_matrices, intra_rows
+from emobox.report import CrossMatrix, IntraRow
 from emobox.report.formats import table4, table5
 from emobox.report.html import build_site
-from emobox.runs import ResultsDB, run_cross, run_intra
-from emobox.train import EMOBOX, Recipe
+from emobox.report.views import build_views
+from emobox.runs.executors import execute
+from emobox.runs.results import ResultsDB
+from emobox.runs.spec import DEFAULT_MODEL, ProtocolRun
 from emobox.workspace import Workspace
 
 
@@ -41,14 +44,21 @@ def run_demo(
     workspace: Workspace,
     *,
     spec: DemoSpec = DemoSpec(),
-    model: str = "egemaps",
+    model: str = DEFAULT_MODEL,
     layers: str = "all",
-    recipe: Recipe = EMOBOX,
+    recipe: str = "emobox",
+    grid: str | None = None,
+    epochs: int | None = None,
     seed: int = 0,
     device: str = "cpu",
     show_progress: bool = True,
 ) -> DemoResult:
-    """Run the whole pipeline on the demo corpora inside `workspace`."""
+    """Run the whole pipeline on the demo corpora inside `workspace`: the intra and cross
+    protocols exactly as `emobox run intra` / `run cross` describe them (same defaults, e.g.
+    cross-corpus in EmoBox's shared4 label space)."""
+    intra = ProtocolRun("intra", models=(model,), recipe_name=recipe, grid=grid,
+                        epochs=epochs, seed=seed).validate()
+    cross = intra.with_(protocol="cross").validate()
     raw_folders = synthesise_demo(workspace.root / "raw", spec, show_progress=show_progress)
     corpora = list(raw_folders)
     for name, folder in raw_folders.items():
@@ -64,19 +74,16 @@ def run_demo(
     for name, folder in raw_folders.items():
         extract_corpus(extractor, read_manifest(workspace.manifest(name)), folder,
                        workspace.features(store, name), show_progress=show_progress)
+    results = execute(intra, workspace, corpora, show_progress=show_progress)
+    results += execute(cross, workspace, corpora, show_progress=show_progress)
+    ids = {r.key.id for r in results}
     with ResultsDB(workspace.results) as db:
-        results = [r for name in corpora
-                   for r in run_intra(workspace, name, store, scheme=default_scheme(name),
-                                      recipe=recipe, seed=seed, db=db,
-                                      show_progress=show_progress)]
-        results += run_cross(workspace, corpora, store, recipe=recipe, seed=seed, db=db,
-                             show_progress=show_progress)
-        ids = {r.key.id for r in results}
         records = [r for r in db.runs() if r.key.id in ids]
-        html = build_site(db, workspace.reports / "html", records)
-    rows, matrices = intra_rows(records), cross_matrices(records)
+        html = build_site(db, workspace.reports / "html", records, show_progress=show_progress)
+    views = build_views(records)
     report = workspace.reports / "report.md"
     report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text("\n".join(g.markdown() for g in [*table4(rows), *table5(matrices)]),
+    report.write_text("\n".join(g.markdown() for g in [*table4(views.intra),
+                                                        *table5(views.cross)]),
                       encoding="utf-8")
-    return DemoResult(corpora, store, rows, matrices, report, html)
+    return DemoResult(corpora, store, views.intra, views.cross, report, html)

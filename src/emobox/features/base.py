@@ -4,25 +4,34 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from emobox.audio import TARGET_SAMPLE_RATE
 from emobox.errors import EmoboxError
 from emobox.features.batching import ONE_AT_A_TIME, BatchPolicy
+
+if TYPE_CHECKING:
+    from emobox.features.settings import ExtractionSettings
 
 
 class Extractor(ABC):
     """Turns one utterance into features of shape ``(n_layers, n_frames, dim)``.
 
-    `name` identifies the feature store folder; `layers` are the indices stored (0 = the
-    model's input embeddings for transformers, then one per block); `norm` is the feature
-    normalisation the trainer applies by default ("layer" for network features as in the
-    EmoBox protocol, "standard" for handcrafted functionals).
+    `name` is the feature store's folder name; `layers` are the indices whose frames are
+    returned and stored (0 = the model's input embeddings for transformers, then one per
+    block), `pooled_layers` those whose pooled statistics are stored (every layer); `norm` is
+    the feature normalisation the trainer applies by default ("layer" for network features
+    as in the EmoBox protocol, "standard" for handcrafted functionals); `settings` the
+    resolved `ExtractionSettings`, which the store records.
     """
 
     name: str
-    sample_rate: int = 16000
+    sample_rate: int = TARGET_SAMPLE_RATE
     layers: list[int]
+    pooled_layers: list[int]
+    settings: ExtractionSettings
     dim: int
     frame_rate: float | None = None
     norm: str = "layer"
@@ -37,6 +46,19 @@ class Extractor(ABC):
     def extract_batch(self, audios: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Features of several utterances (subclasses batch where it pays)."""
         return [self.extract(a) for a in audios]
+
+    def extract_pooled(self, audios: Sequence[np.ndarray]
+                       ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per utterance: the frames of `layers`, and the float32 ``(len(pooled_layers), 2,
+        dim)`` mean and std over frames (here `pooled_layers` are `layers`)."""
+        out = []
+        for feats in self.extract_batch(audios):
+            out.append((feats, np.stack([feats.mean(axis=1), feats.std(axis=1)], axis=1)))
+        return out
+
+    def store_meta(self) -> dict:
+        """What the store records beside the model's identity (the resolved settings)."""
+        return {"settings": self.settings.record()}
 
 
 #: The layers whose frames `emobox extract` keeps unless told otherwise: the last, which the

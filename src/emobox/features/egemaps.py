@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from emobox.features.base import Extractor
+from emobox.features.registry import HANDCRAFTED_SHAPES
 
 
 class EgemapsExtractor(Extractor):
@@ -22,7 +23,7 @@ class EgemapsExtractor(Extractor):
         self.name = "egemaps"
         self.layers = [0]
         self.dim = len(self._smile.feature_names)
-        self.frame_rate = None
+        self.frame_rate = HANDCRAFTED_SHAPES[self.name][1]  # one frame per utterance
 
     def extract(self, audio: np.ndarray) -> np.ndarray:
         """The 88 functionals; NaN for a clip shorter than openSMILE's analysis window (the

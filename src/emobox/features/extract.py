@@ -12,11 +12,14 @@ far committed.
 from __future__ import annotations
 
 import errno
+import json
+import logging
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from rich.progress import ProgressColumn, Task
@@ -26,12 +29,15 @@ from emobox.audio import load
 from emobox.errors import AudioError, EmoboxError
 from emobox.features.base import Extractor
 from emobox.features.batching import plan_utterances, prefetch
-from emobox.features.registry import HANDCRAFTED
+from emobox.features.settings import ExtractionSettings, Runtime, split_options
+from emobox.features.sizing import layout_bytes, store_bytes
 from emobox.features.store import FeatureStore, StoreWriter
 from emobox.features.writer import BackgroundWriter
 from emobox.manifest import Utterance
 from emobox.progress import new_progress
 from emobox.signals import stop_requests
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -51,24 +57,31 @@ class ExtractResult:
 
 
 
-def get_extractor(model: str, *, layers: str | list[int] | None = "all", device: str = "cpu",
-                  precision: str = "auto", whisper_mode: str = "pad30",
-                  layer_norm: bool = False, batch_seconds: float | None = None,
-                  revision: str | None = None, trust_remote_code: bool = False,
-                  allow_pickle: bool = False, compile: bool = False) -> Extractor:
-    """``egemaps`` / ``egemaps-lld`` / ``logmel`` for handcrafted features, else a registry
-    name, a transformers hub id, a local model folder or a CTranslate2 Whisper folder."""
-    if model in HANDCRAFTED:
+def get_extractor(model: str | ExtractionSettings, runtime: Runtime | None = None,
+                  **options: Any) -> Extractor:
+    """The extractor of `model`: ``egemaps`` / ``egemaps-lld`` / ``logmel`` for handcrafted
+    features, else a registry name, a transformers hub id, a local model folder or a
+    CTranslate2 Whisper folder. Pass `ExtractionSettings` and a `Runtime`, or a model and
+    their fields as keywords (``layers`` — here every layer unless told —, ``precision``,
+    ``whisper_mode``, ``layer_norm``, ``revision``; ``device``, ``batch_seconds``,
+    ``compile``, ``trust_remote_code``, ``allow_pickle``)."""
+    if isinstance(model, str):
+        model, parsed = split_options(model, **options)
+        runtime = runtime or parsed
+    elif options:
+        raise TypeError("give ExtractionSettings and a Runtime, or keyword options, not both")
+    settings, runtime = model, runtime or Runtime()
+    if settings.handcrafted:
         from emobox.features.handcrafted import handcrafted
 
-        return handcrafted(model)
+        extractor = handcrafted(settings.model)
+        extractor.pooled_layers = list(extractor.layers)
+        extractor.settings = settings.resolved(layers=extractor.layers, precision="fp32",
+                                               family="handcrafted")
+        return extractor
     from emobox.features.hf import HFExtractor
 
-    return HFExtractor(model, layers=layers, device=device, precision=precision,
-                       whisper_mode=whisper_mode, layer_norm=layer_norm,
-                       batch_seconds=batch_seconds, revision=revision,
-                       trust_remote_code=trust_remote_code, allow_pickle=allow_pickle,
-                       compile=compile)
+    return HFExtractor(settings, runtime)
 
 
 def disk_full(store_path: str | Path, writer: StoreWriter, todo: Sequence[Utterance],
@@ -77,16 +90,65 @@ def disk_full(store_path: str | Path, writer: StoreWriter, todo: Sequence[Uttera
     from the frames per audio-second this run produced (else the store's nominal rate)."""
     import shutil
 
-    bytes_per_frame = int(writer.meta["dim"]) * 2 * len(writer.meta["layers"])
-    frames = int(writer.meta["n_frames"]) - frames_at_start
+    meta = writer.meta
+    frames = int(meta["n_frames"]) - frames_at_start
     rate = (frames / result.audio_seconds if result.audio_seconds > 0 and frames > 0
-            else float(writer.meta.get("frame_rate") or 50.0))
+            else float(meta.get("frame_rate") or 50.0))
     left = max(sum(utterance_seconds(u) for u in todo) - result.audio_seconds, 0.0)
-    needed = left * rate * bytes_per_frame + len(todo) * 4 * bytes_per_frame
+    needed = layout_bytes(len(meta["layers"]), len(meta["pooled_layers"]), int(meta["dim"]),
+                          rate, left, max(len(todo) - result.extracted, 0))
     free = shutil.disk_usage(Path(store_path).parent).free
     return (f"disk full while writing {store_path}: about {needed / 2**20:.1f} MiB more are "
             f"needed ({free / 2**20:.1f} MiB free); free space and rerun to resume (the "
             f"{writer.committed} committed utterances are kept)")
+
+
+def space_needed(settings: ExtractionSettings, utterances: Sequence[Utterance],
+                 store_path: str | Path) -> int | None:
+    """Bytes the store at `store_path` will grow by to hold `utterances` (those it lacks),
+    from the manifest's durations (`sizing.store_bytes`); None when the model's size is not
+    known before loading it (a hub id outside the registry)."""
+    from emobox.features.registry import info
+
+    done: set[str] = set()
+    if (Path(store_path) / "index.json").is_file():
+        done = {row[0] for row in json.loads((Path(store_path) / "index.json").read_text())}
+    todo = [u for u in utterances if u.key not in done]
+    model = settings.model if settings.handcrafted else info(settings.model)
+    try:
+        return store_bytes(model, sum(utterance_seconds(u) for u in todo), len(todo),
+                           settings.layers)
+    except EmoboxError:
+        return None
+
+
+def check_space(settings: ExtractionSettings, plans: dict[Path, Sequence[Utterance]], *,
+                force: bool = False) -> int | None:
+    """Refuse, before anything is written, stores that will not fit the free disk space
+    (`force`: only warn); the estimate in bytes, or None when it cannot be made."""
+    import shutil
+
+    sizes = [space_needed(settings, utts, path) for path, utts in plans.items()]
+    if not plans or any(size is None for size in sizes):
+        return None
+    need = sum(sizes)  # type: ignore[arg-type]
+    where = next(iter(plans))
+    while not where.exists():
+        where = where.parent
+    free = shutil.disk_usage(where).free
+    if need > free:
+        message = (f"the {settings.store_name} stores need about {gib(need)} and {gib(free)} "
+                   f"are free on {where}; free space, keep fewer layers (--layers) or pass "
+                   "--force to try anyway")
+        if not force:
+            raise EmoboxError(message)
+        log.warning("%s", message.replace(" or pass --force to try anyway", ""))
+    return need
+
+
+def gib(n: float) -> str:
+    """Bytes as GiB (MiB below 1 GiB)."""
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
 
 
 def utterance_seconds(u: Utterance) -> float:
@@ -97,10 +159,13 @@ def utterance_seconds(u: Utterance) -> float:
 
 
 def open_store(extractor: Extractor, store_path: str | Path) -> StoreWriter:
+    """The writer of `extractor`'s store at `store_path` (its identity, layers and settings
+    recorded; an existing store of another model or configuration refused)."""
     return FeatureStore.create(store_path, model=extractor.name, layers=extractor.layers,
                                dim=extractor.dim, frame_rate=extractor.frame_rate,
-                               extra={"norm": extractor.norm,
-                                      **getattr(extractor, "store_meta", lambda: {})()})
+                               identity=extractor.settings.identity.to_dict(),
+                               pooled_layers=extractor.pooled_layers,
+                               extra={"norm": extractor.norm, **extractor.store_meta()})
 
 
 def batches_of(extractor: Extractor, utterances: Sequence[Utterance]) -> list[list[Utterance]]:
@@ -110,11 +175,14 @@ def batches_of(extractor: Extractor, utterances: Sequence[Utterance]) -> list[li
 
 
 class AudioRateColumn(ProgressColumn):
-    """Audio seconds per wall-clock second."""
+    """Audio seconds done of the total, and audio seconds per wall-clock second (the bar
+    itself counts utterances, so it never passes its total)."""
 
     def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("" if speed is None else f"{speed:,.1f} audio-s/s", style="cyan")
+        done, total = task.fields.get("audio", 0.0), task.fields.get("audio_total", 0.0)
+        elapsed = task.finished_time or task.elapsed
+        rate = f" {done / elapsed:,.1f} audio-s/s" if elapsed else ""
+        return Text(f"utt. {done:,.0f}/{total:,.0f} s audio{rate}", style="cyan")
 
 
 def extract_corpus(
@@ -171,8 +239,9 @@ def extract_corpus(
     waiting = 0.0
     try:
         with stop_requests() as stop, new_progress(AudioRateColumn()) as progress:
-            task = progress.add_task(f"extract {Path(store_path).name}", total=total or None,
-                                     visible=show_progress)
+            task = progress.add_task(f"extract {Path(store_path).name}",
+                                     total=sum(len(b) for b in plan) or None,
+                                     visible=show_progress, audio=0.0, audio_total=total)
             decoded_batches = prefetch(plan, decode, workers=decode_workers, ahead=3)
             while True:
                 wait_start = time.perf_counter()
@@ -184,13 +253,14 @@ def extract_corpus(
                 result.failed += [(u.key, a) for u, a in zip(batch, decoded)
                                   if isinstance(a, str)]
                 if good:
-                    feats = extractor.extract_batch([a for _, a in good])
+                    feats = extractor.extract_pooled([a for _, a in good])
                     ready = []
-                    for (u, audio), f in zip(good, feats):
-                        if not np.isfinite(f).all():  # e.g. openSMILE on a too-short clip
+                    for (u, audio), (f, pooled) in zip(good, feats):
+                        if not (np.isfinite(f).all() and np.isfinite(pooled).all()):
+                            # e.g. openSMILE on a too-short clip
                             result.failed.append((u.key, "non-finite features (NaN/inf)"))
                             continue
-                        ready.append((u.key, f))
+                        ready.append((u.key, f, pooled))
                         seconds = len(audio) / extractor.sample_rate
                         result.extracted += 1
                         result.audio_seconds += seconds
@@ -199,7 +269,8 @@ def extract_corpus(
                 if since_commit >= chunk_seconds or time.monotonic() - last_commit > commit_every:
                     background.commit()
                     since_commit, last_commit = 0.0, time.monotonic()
-                progress.advance(task, sum(utterance_seconds(u) for u in batch))
+                progress.update(task, advance=len(batch), audio=min(total, progress.tasks[
+                    task].fields["audio"] + sum(utterance_seconds(u) for u in batch)))
                 if stop:
                     break
             decoded_batches.close()

@@ -1,7 +1,7 @@
 """Handcrafted features: eGeMAPS v02 functionals and low-level descriptors (openSMILE), log-mel.
 
 >>> import numpy as np
->>> LogMelExtractor().extract(np.zeros(16000, dtype=np.float32)).shape
+>>> LogMelExtractor().extract(np.zeros(TARGET_SAMPLE_RATE, dtype=np.float32)).shape
 (1, 101, 80)
 """
 
@@ -10,9 +10,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from emobox.audio import TARGET_SAMPLE_RATE
 from emobox.errors import EmoboxError
 from emobox.features.base import Extractor
 from emobox.features.egemaps import EgemapsExtractor
+from emobox.features.registry import HANDCRAFTED_SHAPES
 
 
 class EgemapsLLDExtractor(Extractor):
@@ -28,7 +30,7 @@ class EgemapsLLDExtractor(Extractor):
         self.name = "egemaps-lld"
         self.layers = [0]
         self.dim = len(self._smile.feature_names)
-        self.frame_rate = 100.0
+        self.frame_rate = HANDCRAFTED_SHAPES[self.name][1]
 
     def extract(self, audio: np.ndarray) -> np.ndarray:
         values = self._smile.process_signal(audio, self.sample_rate).to_numpy(dtype=np.float32)
@@ -48,10 +50,11 @@ class LogMelExtractor(Extractor):
         self.name = "logmel" if n_mels == 80 else f"logmel{n_mels}"
         self.layers = [0]
         self.dim = n_mels
-        self.frame_rate = 100.0
+        self.frame_rate = HANDCRAFTED_SHAPES["logmel"][1]
         self._filters = torch.from_numpy(mel_filter_bank(
             num_frequency_bins=201, num_mel_filters=n_mels, min_frequency=0.0,
-            max_frequency=8000.0, sampling_rate=16000, norm="slaney", mel_scale="slaney",
+            max_frequency=TARGET_SAMPLE_RATE / 2, sampling_rate=TARGET_SAMPLE_RATE, norm="slaney",
+            mel_scale="slaney",
         )).float()
         self._window = torch.hann_window(400)
 

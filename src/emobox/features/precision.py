@@ -3,8 +3,9 @@
 On a CPU bf16 pays only with native bf16 instructions (AVX-512 BF16 or AMX); elsewhere it is
 emulated and measured ≈ 3× slower than float32 (DESIGN.md, "offline facts"; 3.4× on an
 AVX-512 Xeon without avx512_bf16 here), so ``auto`` picks bf16 only where the flags say it is
-native, and only for the model families that stay faithful in bf16 (`BF16_FAITHFUL`). On
-CUDA ``auto`` is bf16 where the GPU supports it, else fp16.
+native, and only for the model families that stay faithful in bf16 (their adapter's
+``bf16_faithful``, `emobox.features.families`). On CUDA ``auto`` is bf16 where the GPU supports
+it, else fp16.
 
 How the precision is applied (`apply_precision`): on a CPU the model's *weights* are cast to
 bf16 — autocast re-casts every weight on every call, which issue #12 measured at 23 vs 31
@@ -27,15 +28,6 @@ from emobox.errors import EmoboxError
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
-#: Families whose every hidden state stays within cosine 0.999 of float32 with bf16 weights:
-#: the wav2vec 2.0-style encoders (issue #12 measured ≥ 0.9999 per layer on real WavLM base
-#: weights; bench/extract.py measures ≥ 0.9998 on every layer of a random WavLM base). Whisper
-#: is not among them: with real Whisper base weights its last layer falls to 0.996 (bf16
-#: weights; 0.9945 under autocast), so on a CPU ``auto`` keeps it, and the families not
-#: measured on real weights (w2v-BERT, CLAP), in float32; ``--precision bf16`` still forces it.
-BF16_FAITHFUL = frozenset({"wav2vec2", "hubert", "wavlm", "data2vec-audio", "mert"})
-
-
 @lru_cache(maxsize=1)
 def cpu_flags() -> frozenset[str]:
     """The CPU's feature flags (Linux ``/proc/cpuinfo``; empty elsewhere)."""
@@ -55,7 +47,7 @@ def native_bf16() -> bool:
 
 def choose_precision(requested: str, device: str, family: str | None = None) -> str:
     """``fp32``, ``bf16`` or ``fp16`` for `device` and the model `family` (``auto``: see the
-    module docstring and `BF16_FAITHFUL`)."""
+    module docstring; the family's adapter says whether bf16 stays faithful)."""
     if requested not in PRECISIONS:
         raise EmoboxError(f"--precision must be one of {', '.join(PRECISIONS)}, not "
                           f"{requested!r}")
@@ -65,7 +57,9 @@ def choose_precision(requested: str, device: str, family: str | None = None) -> 
             import torch
 
             return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-        faithful = family is None or family in BF16_FAITHFUL
+        from emobox.features.families import ADAPTERS
+
+        faithful = family is None or (family in ADAPTERS and ADAPTERS[family].bf16_faithful)
         return "bf16" if native_bf16() and faithful else "fp32"
     if requested == "fp16" and not on_cuda:
         raise EmoboxError("--precision fp16 is for CUDA devices; on a CPU use fp32 or bf16")

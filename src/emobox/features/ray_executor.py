@@ -14,20 +14,22 @@ from pathlib import Path
 from typing import Any
 
 from emobox.errors import EmoboxError
-from emobox.features.batching import ONE_AT_A_TIME, batch_policy, plan_utterances
-from emobox.features.extract import HANDCRAFTED, ExtractResult, extract_corpus, utterance_seconds
-from emobox.features.store import FeatureStore
+from emobox.features.batching import plan_utterances
+from emobox.features.extract import ExtractResult, extract_corpus, utterance_seconds
+from emobox.features.settings import ExtractionSettings, Runtime, batch_policy_of, split_options
+from emobox.features.store import FeatureStore, create_like
 from emobox.manifest import Utterance
 
 
-def _run_shard(model: str, options: dict[str, Any], threads: int, utterances: list[Utterance],
-               batches: list[list[int]], raw_root: str, shard: str) -> dict:
+def _run_shard(settings: ExtractionSettings, runtime: Runtime, threads: int,
+               utterances: list[Utterance], batches: list[list[int]], raw_root: str,
+               shard: str) -> dict:
     import torch
 
     from emobox.features.extract import get_extractor
 
     torch.set_num_threads(threads)
-    extractor = get_extractor(model, **options)
+    extractor = get_extractor(settings, runtime)
     result = extract_corpus(extractor, utterances, raw_root, shard, show_progress=False,
                             batches=[[utterances[i] for i in b] for b in batches])
     return {"extracted": result.extracted, "failed": result.failed,
@@ -35,7 +37,7 @@ def _run_shard(model: str, options: dict[str, Any], threads: int, utterances: li
 
 
 def extract_corpus_ray(
-    model: str,
+    model: str | ExtractionSettings,
     utterances: Sequence[Utterance],
     raw_root: str | Path,
     store_path: str | Path,
@@ -43,11 +45,12 @@ def extract_corpus_ray(
     workers: int = 2,
     gpus_per_worker: float = 0.0,
     threads_per_worker: int = 1,
+    runtime: Runtime | None = None,
     **options: Any,
 ) -> ExtractResult:
     """Extract `utterances` with `workers` Ray tasks (one per GPU when `gpus_per_worker` is
-    1, else CPU workers) into `store_path`. `options` go to `get_extractor` (``layers``,
-    ``device``, ``precision``, ``whisper_mode``, ``layer_norm``, ``batch_seconds``). Starts a
+    1, else CPU workers) into `store_path`, with `ExtractionSettings` and a `Runtime` (or a
+    model name and their fields as keywords, as `get_extractor` takes them). Starts a
     local Ray instance (or connects to ``RAY_ADDRESS``) unless connected, and stays connected
     for the next corpus. On a cluster the workspace and the raw audio must be on a filesystem
     every node mounts at the same path: shards are written there and merged by the driver."""
@@ -60,9 +63,12 @@ def extract_corpus_ray(
     done = set(FeatureStore.open(store_path).keys()) if (store_path / "index.json").is_file() \
         else set()
     todo = [u for u in utterances if u.key not in done]
-    policy = ONE_AT_A_TIME if model in HANDCRAFTED else batch_policy(
-        options.get("device", "cpu"), options.get("batch_seconds"))
-    plan = plan_utterances([utterance_seconds(u) for u in todo], policy)
+    if isinstance(model, str):
+        settings, runtime = split_options(model, **options)
+    else:
+        settings, runtime = model, runtime or Runtime()
+    plan = plan_utterances([utterance_seconds(u) for u in todo],
+                           batch_policy_of(settings, runtime))
     result = ExtractResult(store_path, 0, len(utterances) - len(todo), 0.0)
     if not plan:
         return result
@@ -74,7 +80,7 @@ def extract_corpus_ray(
     for w, share in enumerate(shares):
         mine = sorted({i for b in share for i in plan[b]})
         local = {i: j for j, i in enumerate(mine)}
-        futures.append(task.remote(model, options, threads_per_worker, [todo[i] for i in mine],
+        futures.append(task.remote(settings, runtime, threads_per_worker, [todo[i] for i in mine],
                                    [[local[i] for i in plan[b]] for b in share],
                                    str(raw_root), str(shards_dir / f"shard_{w}")))
     reports = []
@@ -107,15 +113,11 @@ def merge_stores(sources: Sequence[str | Path], dest: str | Path, *,
         raise EmoboxError("no shard store to merge")
     where = {k: s for s in stores for k in s}
     keys = [k for k in (order if order is not None else list(where)) if k in where]
-    meta = dict(stores[0].meta)
-    extra = {k: v for k, v in meta.items() if k not in {
-        "format", "model", "layers", "dim", "dtype", "frame_rate", "n_utterances", "n_frames"}}
-    with FeatureStore.create(dest, model=meta["model"], layers=meta["layers"], dim=meta["dim"],
-                             frame_rate=meta.get("frame_rate"), extra=extra) as writer:
+    with create_like(stores[0], dest) as writer:
         for key in keys:
             if key in writer:
                 continue
             store = where[key]
             writer.add_stored(key, [store.frames(key, layer) for layer in store.layers],
-                              store.pooled(key))
+                              store.pooled_all(key))
     return FeatureStore.open(dest)

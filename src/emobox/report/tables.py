@@ -1,15 +1,16 @@
 """Benchmark tables from the results database: the intra-corpus table (mean ± std over folds)
 and the cross-corpus accuracy matrix with its EmoBox Eq. 1 average.
 
-Results are grouped by their `RunKey`, so a table never mixes schemes, label spaces, recipes,
-hyperparameters, priors or seeds: each such setting gets its own table, whose title says what
-it shows; within a table, folds are aggregated only when everything else in the key is equal.
-The report owns the JSON shape of what it prints (`intra_json`, `cross_json`).
+Results are grouped by their whole `RunKey`: folds are aggregated only when everything else in
+the key is equal, a cross or OOD matrix holds the cells of one corpus set in one setting, and
+every identity field that differs among the rows of a table labels its row or column
+(`report.settings`), the constant ones its caption. An incomplete matrix is shown with its
+missing cells named and is never reduced (no Eq. 1, no OOD summary). Numbers are percent.
+The report owns the JSON shape of what it prints (`intra_json`, `cross_json`, `ood_json`).
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,27 +18,30 @@ from typing import Any
 
 from rich.table import Table
 
-from emobox.metrics import cross_corpus_average, mean_std
+from emobox.metrics import METRICS, cross_corpus_average, mean_std
+from emobox.report.settings import (
+    caption,
+    per_row_caption,
+    per_row_fields,
+    variant_label,
+    varying_fields,
+)
 from emobox.runs.key import RunKey
 from emobox.runs.results import RunRecord
 
-METRICS = ("ua", "wa", "macro_f1")
-#: Key fields that define one table (a "setting"); the rest vary within it.
-SETTING = ("protocol", "scheme", "label_space", "recipe", "hparams", "prior", "seed")
-
-
-def setting_of(key: RunKey) -> str:
-    """The canonical text of the fields that one table holds fixed."""
-    data = key.to_dict()
-    return json.dumps({k: data[k] for k in SETTING}, sort_keys=True)
+#: Identity fields of an OOD cell that belong to its training corpus, not to the matrix's
+#: setting: its features, and the fold and scheme parameters of its own in-domain split.
+OOD_PER_CELL = ("train_corpus", "test_corpus", "features", "fold", "scheme_params")
 
 
 def describe_hparams(recipe: str, hparams: dict[str, Any]) -> str:
     """The grid and the fields that differ from the named recipe's defaults."""
+    from emobox.train.probe import PROBE
     from emobox.train.recipe import RECIPES
 
     base = RECIPES.get(recipe.rsplit("-v", 1)[0])
-    defaults = base.hparams(with_grid=False) if base else {}
+    defaults = base.hparams(with_grid=False) if base else (
+        PROBE.hparams() if recipe == PROBE.id else {})
     grid = hparams.get("grid") or {}
     parts = [f"{k}∈{{{', '.join(f'{v:g}' if isinstance(v, float) else str(v) for v in vs)}}}"
              for k, vs in grid.items()]
@@ -46,18 +50,9 @@ def describe_hparams(recipe: str, hparams: dict[str, Any]) -> str:
     return ", ".join(parts) or "defaults"
 
 
-def describe_setting(key: RunKey) -> str:
-    """What a table shows, in words."""
-    scheme = key.scheme_params.get("test_split") if key.protocol == "cross" else key.scheme
-    what = "test split" if key.protocol == "cross" else "scheme"
-    return (f"{what} {scheme} · labels {key.label_space} · recipe {key.recipe} "
-            f"({describe_hparams(key.recipe, dict(key.hparams))}) · prior {key.prior} · "
-            f"seed {key.seed}")
-
-
 @dataclass
 class IntraRow:
-    """One (model, corpus) row of an intra-corpus table: folds aggregated."""
+    """One (setting, corpus) row of an intra-corpus table: folds aggregated."""
 
     model: str
     corpus: str
@@ -65,94 +60,151 @@ class IntraRow:
     stats: dict[str, tuple[float, float]]  # metric -> (mean, std)
     key: RunKey  # the fold-less identity (fold field of the first run)
     run_ids: list[str] = field(default_factory=list)
+    label: str = ""  # the model and every setting that differs among the table's rows
 
-    @property
-    def setting(self) -> str:
-        return setting_of(self.key)
+    def value(self, metric: str) -> str:
+        """Mean ± std over folds in percent (the mean alone for one fold)."""
+        mean, std = self.stats[metric]
+        return f"{100 * mean:.1f}" if self.folds == 1 else f"{100 * mean:.1f} ± {100 * std:.1f}"
 
 
-def intra_rows(records: Sequence[RunRecord]) -> list[IntraRow]:
-    """Aggregate intra runs whose keys differ only in the fold; sorted by setting, model,
-    corpus."""
+def intra_rows(records: Sequence[RunRecord], protocol: str = "intra") -> list[IntraRow]:
+    """Aggregate runs of `protocol` whose keys differ only in the fold; each row labelled by
+    its model and every identity field that differs among the rows."""
     groups: dict[str, list[RunRecord]] = defaultdict(list)
     for r in records:
-        if r.key.protocol == "intra":
+        if r.key.protocol == protocol:
             groups[r.key.group("fold")].append(r)
     rows = [IntraRow(runs[0].key.model, runs[0].key.train_corpus, len(runs),
                      {m: mean_std([r.metrics[m] for r in runs]) for m in METRICS},
                      runs[0].key, [r.run_id for r in sorted(runs, key=lambda r: r.key.fold)])
             for runs in groups.values()]
-    return sorted(rows, key=lambda r: (r.setting, r.model, r.corpus))
-
-
-def by_setting(rows: Sequence[IntraRow]) -> dict[str, list[IntraRow]]:
-    out: dict[str, list[IntraRow]] = defaultdict(list)
+    within, _ = per_row_fields([r.key for r in rows], _corpus, skip=("corpora",))
     for row in rows:
-        out[row.setting].append(row)
-    return dict(out)
+        row.label = variant_label(row.key, within)
+    return sorted(rows, key=lambda r: (r.label, r.corpus))
+
+
+def _corpus(key: RunKey) -> str:
+    return key.train_corpus
+
+
+def intra_caption(rows: Sequence[IntraRow]) -> str:
+    """What every row of an intra-corpus table shares, in words, and what differs only from
+    corpus to corpus (e.g. each corpus's default scheme)."""
+    if not rows:
+        return ""
+    keys = [r.key for r in rows]
+    within, across = per_row_fields(keys, _corpus, skip=("corpora",))
+    shared = caption(keys, skip=("model", "corpora", *within, *across))
+    per_corpus = per_row_caption(keys, [f for f in across if f != "model"], _corpus)
+    return " · ".join(p for p in (shared, per_corpus) if p)
 
 
 def intra_table(rows: Sequence[IntraRow], title: str = "Intra-corpus") -> Table:
-    """One table of rows that share a setting (print `describe_setting` with it); an average
-    row per model over its corpora."""
+    """The rows (print `intra_caption` with it); an average row per setting over its
+    corpora."""
     table = Table(title=title)
-    for col in ("model", "corpus", "folds", "UA", "WA", "macro-F1"):
+    for col in ("setting", "corpus", "folds", "UA", "WA", "macro-F1"):
         table.add_column(col, justify="right" if col == "folds" else "left")
-    per_model: dict[str, list[IntraRow]] = defaultdict(list)
+    per_label: dict[str, list[IntraRow]] = defaultdict(list)
     for row in rows:
-        per_model[row.model].append(row)
-    for model, model_rows in per_model.items():
-        for row in model_rows:
-            table.add_row(row.model, row.corpus, str(row.folds),
-                          *(_pct(*row.stats[m]) for m in METRICS))
-        if len(model_rows) > 1:
-            means = [sum(r.stats[m][0] for r in model_rows) / len(model_rows) for m in METRICS]
-            table.add_row(model, f"average ({len(model_rows)} corpora)", "",
+        per_label[row.label].append(row)
+    for label, label_rows in per_label.items():
+        for row in label_rows:
+            table.add_row(label, row.corpus, str(row.folds), *(row.value(m) for m in METRICS))
+        if len(label_rows) > 1:
+            means = [sum(r.stats[m][0] for r in label_rows) / len(label_rows) for m in METRICS]
+            table.add_row(label, f"average ({len(label_rows)} corpora)", "",
                           *(f"{100 * v:.1f}" for v in means), style="bold")
     return table
 
 
 def print_tables(console: Any, rows: Sequence[IntraRow], matrices: Sequence[CrossMatrix],
-                 title: str = "Intra-corpus", ood: Sequence[OodMatrix] = ()) -> None:
-    """Print each setting's intra-corpus table, each cross-corpus matrix and each OOD
-    matrix, every one with the line that says what it shows."""
-    for group in by_setting(rows).values():
-        console.print(intra_table(group, title))
-        console.print(f"[dim]{describe_setting(group[0].key)}[/]", soft_wrap=True)
+                 title: str = "Intra-corpus", ood: Sequence[OodMatrix] = (),
+                 layers: Sequence[dict[str, Any]] = ()) -> None:
+    """Print the intra-corpus table, each cross-corpus matrix, each OOD matrix and each
+    layer table, every one with the caption that says what it shows."""
+    if rows:
+        console.print(intra_table(rows, title))
+        console.print(f"[dim]{intra_caption(rows)} · percent, mean ± std over folds[/]",
+                      soft_wrap=True)
     for matrix in matrices:
-        console.print(cross_table(matrix, title=f"Cross-corpus accuracy ({matrix.model})"))
-        console.print(f"[dim]{describe_setting(matrix.key)}[/]", soft_wrap=True)
+        console.print(cross_table(matrix, title=f"Cross-corpus accuracy ({matrix.label})"))
+        console.print(f"[dim]{matrix.caption}[/]", soft_wrap=True)
     for m in ood:
         console.print(ood_table(m))
-        console.print(f"[dim]{describe_setting(m.key)} · splits "
-                      f"{'SER Evals random 80/20' if m.key.scheme == 'serval' else 'ours'}[/]",
-                      soft_wrap=True)
+        console.print(f"[dim]{m.caption}[/]", soft_wrap=True)
+    if layers:
+        from emobox.report.formats import layer_grids
+
+        for grid in layer_grids(layers):
+            console.print(grid.rich())
+            console.print(f"[dim]{grid.note}[/]", soft_wrap=True)
 
 
 def intra_json(rows: Sequence[IntraRow]) -> list[dict[str, Any]]:
     """The intra-corpus rows as JSON: mean and std per metric, the setting, the run ids."""
-    return [{"model": r.model, "corpus": r.corpus, "folds": r.folds,
+    return [{"model": r.model, "corpus": r.corpus, "folds": r.folds, "setting": r.label,
              **{m: {"mean": s[0], "std": s[1]} for m, s in r.stats.items()},
              "scheme": r.key.scheme, "label_space": r.key.label_space, "recipe": r.key.recipe,
              "hparams": dict(r.key.hparams), "layer": r.key.layer, "prior": r.key.prior,
-             "seed": r.key.seed, "runs": r.run_ids} for r in rows]
+             "seed": r.key.seed, "labels": list(r.key.labels), "runs": r.run_ids}
+            for r in rows]
+
+
+class Cells:
+    """A matrix of cells that knows the cells its grid should have (`expected`)."""
+
+    matrix: dict[tuple[str, str], float]
+
+    @property
+    def expected(self) -> list[tuple[str, str]]:
+        raise NotImplementedError
+
+    @property
+    def missing(self) -> list[tuple[str, str]]:
+        return [p for p in self.expected if p not in self.matrix]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    def completeness(self) -> str:
+        """" · complete (n cells)", or which cells are missing."""
+        if self.complete:
+            return f" · complete ({len(self.expected)} cells)"
+        shown = ", ".join(f"{i}→{j}" for i, j in self.missing[:6])
+        more = f" and {len(self.missing) - 6} more" if len(self.missing) > 6 else ""
+        return (f" · INCOMPLETE: {len(self.missing)} of {len(self.expected)} cells missing "
+                f"({shown}{more}), so it is not reduced")
 
 
 @dataclass
-class CrossMatrix:
-    """The train → test accuracy matrix of one model in one setting."""
+class CrossMatrix(Cells):
+    """The train → test accuracy matrix of one model on one corpus set in one setting."""
 
     model: str
     key: RunKey
     matrix: dict[tuple[str, str], float]
+    label: str = ""
+    caption: str = ""
 
     @property
-    def average(self) -> float:
-        return cross_corpus_average(self.matrix)
+    def expected(self) -> list[tuple[str, str]]:
+        """Every ordered pair of the corpus set."""
+        corpora = list(self.key.corpora) or sorted({c for p in self.matrix for c in p})
+        return [(i, j) for i in corpora for j in corpora if i != j]
+
+    @property
+    def average(self) -> float | None:
+        """EmoBox Eq. 1 — of a complete matrix only (None otherwise)."""
+        return cross_corpus_average(self.matrix) if self.complete else None
 
 
 def cross_matrices(records: Sequence[RunRecord], metric: str = "wa") -> list[CrossMatrix]:
-    """One matrix per (model, setting) of the cross runs (EmoBox Table 5 reports accuracy)."""
+    """One matrix per (model, corpus set, setting) of the cross runs (EmoBox Table 5 reports
+    accuracy), labelled by the fields that differ among the matrices."""
     groups: dict[str, list[RunRecord]] = defaultdict(list)
     for r in records:
         if r.key.protocol == "cross":
@@ -160,123 +212,169 @@ def cross_matrices(records: Sequence[RunRecord], metric: str = "wa") -> list[Cro
     out = [CrossMatrix(runs[0].key.model, runs[0].key,
                        {(r.key.train_corpus, r.key.test_corpus): float(r.metrics[metric])
                         for r in runs}) for runs in groups.values()]
-    return sorted(out, key=lambda m: (setting_of(m.key), m.model))
+    _label(out, skip=("features",))
+    return sorted(out, key=lambda m: m.label)
+
+
+def _label(items: Sequence[Any], skip: Sequence[str]) -> None:
+    """Give each matrix its label (model + differing fields) and caption (the rest)."""
+    keys = [m.key for m in items]
+    varying = varying_fields(keys, skip=skip)
+    for m in items:
+        m.label = variant_label(m.key, varying)
+        m.caption = caption([m.key], skip=(*skip, "model", *varying)) + m.completeness()
 
 
 @dataclass
-class OodMatrix:
-    """SER Evals' train × test matrix of one model and setting, with its reductions."""
+class OodMatrix(Cells):
+    """SER Evals' train × test matrix of one model, corpus set and setting, with its
+    reductions (for a complete matrix only)."""
 
     model: str
     key: RunKey  # an out-of-domain cell's key (prior = the OOD prior)
     matrix: dict[tuple[str, str], float]
     metric: str
+    clusters: dict[str, str | None] = field(default_factory=dict)
+    label: str = ""
+    caption: str = ""
 
     @property
-    def summary(self) -> dict[str, Any]:
+    def expected(self) -> list[tuple[str, str]]:
+        """The diagonal of every corpus of the set, and each pair within a cluster."""
+        corpora = list(self.key.corpora) or sorted({c for p in self.matrix for c in p})
+        return [(i, j) for i in corpora for j in corpora if i == j or (
+            self.clusters.get(i) and self.clusters.get(i) == self.clusters.get(j))]
+
+    @property
+    def eligible(self) -> set[tuple[str, str]]:
+        """The off-diagonal cells Table 3 reduces: those within SER Evals' OOD cluster."""
+        from emobox.runs.spec import SERVAL_OOD_CLUSTER
+
+        return {(i, j) for i, j in self.expected if i != j
+                and self.clusters.get(i) == self.clusters.get(j) == SERVAL_OOD_CLUSTER}
+
+    @property
+    def summary(self) -> dict[str, Any] | None:
+        """SER Evals' reductions — of a complete matrix with out-of-domain cells only."""
         from emobox.metrics import ood_summary
 
-        return ood_summary(self.matrix)
+        if not self.complete or not self.eligible:
+            return None
+        return ood_summary(self.matrix, self.eligible)
 
 
 def ood_matrices(records: Sequence[RunRecord], metric: str = "macro_f1") -> list[OodMatrix]:
-    """One matrix per (model, recipe, seed, splits, OOD prior) of the ``ood`` runs; the
+    """One matrix per (model, corpus set, setting, OOD prior) of the ``ood`` runs; the
     in-domain cells (prior none) join every prior's matrix of their setting."""
     groups: dict[str, list[RunRecord]] = defaultdict(list)
     for r in records:
         if r.key.protocol == "ood":
-            k = r.key
-            setting = json.dumps([k.model, k.recipe, k.hparams, k.seed, k.layer,
-                                  k.scheme == "serval"], sort_keys=True, default=str)
-            groups[setting].append(r)
+            groups[r.key.group(*OOD_PER_CELL, "prior")].append(r)
     out = []
     for runs in groups.values():
         diagonal = [r for r in runs if r.key.train_corpus == r.key.test_corpus]
         priors = sorted({r.key.prior for r in runs if r.key.train_corpus != r.key.test_corpus})
+        clusters = {c: k for r in runs for c, k in (r.info.get("clusters") or {}).items()}
         for prior in priors or ["none"]:
             cells = diagonal + [r for r in runs if r.key.prior == prior
                                 and r.key.train_corpus != r.key.test_corpus]
             key = next((r.key for r in cells if r.key.prior == prior), cells[0].key)
             out.append(OodMatrix(key.model, key, {(r.key.train_corpus, r.key.test_corpus):
                                                   float(r.metrics[metric]) for r in cells},
-                                 metric))
-    return sorted(out, key=lambda m: (m.model, m.key.prior))
+                                 metric, clusters))
+    _label(out, skip=("features", "fold", "scheme_params"))
+    return sorted(out, key=lambda m: m.label)
 
 
 def ood_table(m: OodMatrix) -> Table:
     """The matrix (rows: trained on, columns: tested on) with row and column means."""
+    from emobox.runs.spec import SERVAL_OOD_CLUSTER
+
     s = m.summary
-    corpora = sorted({c for pair in m.matrix for c in pair})
-    table = Table(title=f"In-domain / out-of-domain {m.metric} ({m.model})",
-                  caption=f"ID {100 * s['id_mean']:.1f} ± {100 * s['id_std']:.1f} · OOD "
-                  f"{100 * s['ood_mean']:.1f} ± {100 * s['ood_std']:.1f} · weighted "
-                  f"{100 * s['weighted']:.1f} (λ = 1; prior {m.key.prior})")
+    corpora = sorted({c for pair in m.expected for c in pair})
+    reduced = (f"ID {100 * s['id_mean']:.1f} ± {100 * s['id_std']:.1f} · OOD "
+               f"{100 * s['ood_mean']:.1f} ± {100 * s['ood_std']:.1f} · weighted "
+               f"{100 * s['weighted']:.1f} (λ = 1; OOD over {s['n_ood']} cells of "
+               f"{SERVAL_OOD_CLUSTER})") if s else "not reduced: incomplete" \
+        if not m.complete else f"no out-of-domain cell within {SERVAL_OOD_CLUSTER}"
+    table = Table(title=f"In-domain / out-of-domain {m.metric}, percent ({m.label})",
+                  caption=reduced)
     table.add_column("train ↓ / test →")
     for c in corpora:
         table.add_column(c, justify="right")
     table.add_column("OOD row mean", justify="right")
+    rows = s["rows"] if s else {}
+    columns = s["columns"] if s else {}
     for i in corpora:
-        row = s["rows"].get(i)
-        table.add_row(i, *(f"{100 * m.matrix[(i, j)]:.1f}" if (i, j) in m.matrix else ""
-                           for j in corpora), "" if row is None else f"{100 * row:.1f}")
-    table.add_row("unseen (column mean)", *(f"{100 * s['columns'][j]:.1f}"
-                                             if j in s["columns"] else "" for j in corpora), "",
-                  style="bold")
+        row = rows.get(i)
+        table.add_row(i, *(f"{100 * m.matrix[(i, j)]:.1f}" if (i, j) in m.matrix else
+                           "missing" if (i, j) in m.expected else "" for j in corpora),
+                      "" if row is None else f"{100 * row:.1f}")
+    if columns:
+        table.add_row("unseen (column mean)", *(f"{100 * columns[j]:.1f}"
+                                                 if j in columns else "" for j in corpora), "",
+                      style="bold")
     return table
 
 
 def ood_json(matrices: Sequence[OodMatrix]) -> list[dict[str, Any]]:
-    return [{"model": m.model, "metric": m.metric, "prior": m.key.prior,
-             "splits": "serval" if m.key.scheme == "serval" else "ours",
-             "recipe": m.key.recipe, "summary": m.summary,
+    return [{"model": m.model, "setting": m.label, "metric": m.metric, "prior": m.key.prior,
+             "scheme": m.key.scheme, "corpora": list(m.key.corpora),
+             "recipe": m.key.recipe, "complete": m.complete,
+             "missing": [{"train": i, "test": j} for i, j in m.missing],
+             "summary": m.summary,
              "cells": [{"train": i, "test": j, "value": v}
                        for (i, j), v in sorted(m.matrix.items())]} for m in matrices]
 
 
-def cross_table(matrix: CrossMatrix | dict[tuple[str, str], float],
-                title: str = "Cross-corpus accuracy") -> Table:
-    cells = matrix.matrix if isinstance(matrix, CrossMatrix) else matrix
-    corpora = sorted({c for pair in cells for c in pair})
-    caption = (f"Eq. 1 average over {sum(i != j for i, j in cells)} pairs: "
-               f"{100 * cross_corpus_average(cells):.1f}")
-    table = Table(title=title, caption=caption)
+def cross_table(matrix: CrossMatrix, title: str = "Cross-corpus accuracy") -> Table:
+    """The matrix (rows: trained on, columns: tested on), missing cells named."""
+    cells = matrix.matrix
+    corpora = sorted({c for pair in matrix.expected for c in pair})
+    avg = matrix.average
+    caption_ = (f"Eq. 1 average over {len(cells)} pairs: {100 * avg:.1f}" if avg is not None
+                else "incomplete: no Eq. 1")
+    table = Table(title=title, caption=caption_)
     table.add_column("train ↓ / test →")
     for c in corpora:
         table.add_column(c, justify="right")
     for i in corpora:
         table.add_row(i, *("—" if i == j else f"{100 * cells[(i, j)]:.1f}"
-                           if (i, j) in cells else "" for j in corpora))
+                           if (i, j) in cells else "missing" for j in corpora))
     return table
 
 
 def cross_json(matrices: Sequence[CrossMatrix]) -> list[dict[str, Any]]:
-    return [{"model": m.model, "test_split": m.key.scheme_params.get("test_split"),
-             "label_space": m.key.label_space, "labels": m.key.scheme_params.get("labels"),
-             "recipe": m.key.recipe, "hparams": dict(m.key.hparams), "seed": m.key.seed,
+    return [{"model": m.model, "setting": m.label,
+             "test_split": m.key.scheme_params.get("test_split"),
+             "label_space": m.key.label_space, "labels": list(m.key.labels),
+             "corpora": list(m.key.corpora), "recipe": m.key.recipe,
+             "hparams": dict(m.key.hparams), "seed": m.key.seed, "layer": m.key.layer,
+             "complete": m.complete, "missing": [{"train": i, "test": j} for i, j in m.missing],
              "average": m.average,
              "pairs": [{"train": i, "test": j, "accuracy": v}
                        for (i, j), v in sorted(m.matrix.items())]} for m in matrices]
 
 
-def _pct(mean: float, std: float) -> str:
-    return f"{100 * mean:.1f} ± {100 * std:.1f}"
-
-
 def layer_curves(records: Sequence[RunRecord], metric: str = "ua") -> list[dict[str, Any]]:
     """Per (model, corpus, setting): `metric` per layer (mean, std over folds) and the best
-    layer."""
+    layer; `setting` labels the fields that differ among the curves, `caption` the rest."""
     groups: dict[str, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
     keys: dict[str, RunKey] = {}
     for r in records:
         if r.key.protocol == "layers":
-            g = r.key.group("fold", "layer")
+            g = r.key.group("fold", "layer", "features")
             groups[g][int(r.key.layer or 0)].append(float(r.metrics[metric]))
             keys[g] = r.key
+    varying = varying_fields(list(keys.values()), skip=("layer", "features", "corpora"))
     out = []
     for g, per_layer in groups.items():
         stats = {layer: mean_std(v) for layer, v in sorted(per_layer.items())}
         best = max(stats, key=lambda layer: stats[layer][0])
+        folds = {layer: len(v) for layer, v in per_layer.items()}
         out.append({"model": keys[g].model, "corpus": keys[g].train_corpus, "metric": metric,
-                    "ua": stats, "best_layer": best,
-                    "setting": describe_setting(keys[g])})
-    return sorted(out, key=lambda c: (c["model"], c["corpus"]))
+                    "ua": stats, "folds": folds, "best_layer": best,
+                    "setting": variant_label(keys[g], varying),
+                    "caption": caption([keys[g]], skip=("layer", "features", "corpora",
+                                                        "model", *varying))})
+    return sorted(out, key=lambda c: (c["setting"], c["corpus"]))

@@ -33,7 +33,8 @@ from emobox.corpora.core.local import corpus_info, resolve_corpus
 from emobox.corpora.core.registry import list_corpora
 from emobox.errors import EmoboxError
 from emobox.features import sizing
-from emobox.features.registry import HANDCRAFTED, info, store_name
+from emobox.features.identity import store_name
+from emobox.features.registry import HANDCRAFTED, info
 from emobox.manifest import read_manifest
 from emobox.partition import Splits, default_scheme
 from emobox.train.recipe import Recipe

@@ -6,7 +6,8 @@ that differ in any field are different results and are never mixed or replaced.
 >>> key = RunKey(protocol="intra", train_corpus="ravdess", test_corpus="ravdess",
 ...              model="wavlm-base", features={"layers": [12]}, layer=12, recipe="emobox",
 ...              hparams={"lr": 1e-3, "hidden": 128}, scheme="emobox",
-...              scheme_params={"seed": 0}, label_space="native", prior="none", fold="1", seed=0)
+...              scheme_params={"seed": 0}, label_space="native", prior="none", fold="1", seed=0,
+...              corpora=["ravdess"], labels=["Angry", "Happy"])
 >>> key.id == RunKey.from_dict(key.to_dict()).id, len(key.id)
 (True, 16)
 >>> key.with_(fold="2").id == key.id
@@ -35,7 +36,11 @@ def _frozen(value: Mapping[str, Any] | None) -> dict[str, Any]:
 @dataclass(frozen=True)
 class RunKey:
     """Protocol, corpora, model and feature settings, layer, recipe and its hyperparameters,
-    partition scheme and its parameters, label space, prior, fold and seed."""
+    partition scheme and its parameters, label space, prior, fold and seed; `corpora` is the
+    corpus set of the grid the run belongs to (a cross or OOD matrix is one set) and `labels`
+    the classes its head predicts.
+
+    Built by `emobox.runs.identity.run_key` alone, from the description of a protocol run."""
 
     protocol: str
     train_corpus: str
@@ -51,13 +56,19 @@ class RunKey:
     prior: str = "none"
     fold: str = "1"
     seed: int = 0
+    corpora: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("features", "hparams", "scheme_params"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
+        for name in ("corpora", "labels"):
+            object.__setattr__(self, name, tuple(getattr(self, name) or ()))
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["corpora"], data["labels"] = list(self.corpora), list(self.labels)
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunKey:
@@ -76,10 +87,3 @@ class RunKey:
 
     def with_(self, **changes: Any) -> RunKey:
         return replace(self, **changes)
-
-    def describe(self) -> str:
-        """A short human-readable summary of the settings a table should state."""
-        hp = ", ".join(f"{k}={v}" for k, v in sorted(self.hparams.items()))
-        return (f"scheme {self.scheme or '—'}, space {self.label_space}, recipe {self.recipe}"
-                f" ({hp}), layer {'last' if self.layer is None else self.layer}, "
-                f"prior {self.prior}, seed {self.seed}")

@@ -20,17 +20,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from emobox.corpora.core.local import corpus_info
+from emobox.corpora.core.local import corpus_info, corpus_manifest
 from emobox.errors import EmoboxError
-from emobox.labels import OTHER, SERVAL8, apply_label_space
-from emobox.manifest import read_manifest
+from emobox.labels import OTHER, apply_label_space, get_label_space
 from emobox.partition import Splits, default_scheme, partition
-from emobox.progress import track
-from emobox.runs.key import RunKey
+from emobox.progress import progress_bar
+from emobox.runs.identity import run_key
 from emobox.runs.protocols import (
     RunResult,
     effective_recipe,
     evaluate_and_store,
+    fold_units,
     labelled,
     open_store,
     resolve_layer,
@@ -38,7 +38,9 @@ from emobox.runs.protocols import (
     stored,
 )
 from emobox.runs.results import ResultsDB
-from emobox.train.adjust import adjust_logits, class_prior, softmax, target_prior
+from emobox.runs.spec import resolve_label_space
+from emobox.train.adjust import PRIORS, adjust_logits, ood_logits
+from emobox.train.lengths import LengthRule
 from emobox.train.recipe import SERVAL, Recipe
 from emobox.train.sweep import train_sweep
 from emobox.workspace import Workspace
@@ -51,10 +53,10 @@ def serval_splits(workspace: Workspace, corpus: str, utts) -> Splits:
     path = workspace.splits(corpus, "serval")
     if path.is_file():
         return Splits.load(path)
-    splits = partition(utts, "random", seed=SERVAL_SEED, valid_fraction=0.2, test_fraction=0.2)
+    splits = partition(utts, "random", seed=SERVAL_SEED, valid_fraction=0.0, test_fraction=0.2)
     splits.scheme = "serval"
     splits.notes.append("SER Evals' random 80/20 utterance split (seed 34): not "
-                        "speaker-independent")
+                        "speaker-independent; trained on the whole 80 %, the last epoch kept")
     splits.save(path)
     return splits
 
@@ -66,7 +68,7 @@ def run_ood(
     *,
     recipe: Recipe = SERVAL,
     prior: str = "oracle",
-    use_serval_splits: bool = False,
+    scheme: str | None = None,
     layer: int | None = None,
     seed: int = 0,
     db: ResultsDB | None = None,
@@ -75,74 +77,93 @@ def run_ood(
     context: dict | None = None,
     show_progress: bool = True,
 ) -> list[RunResult]:
-    """The in-domain / out-of-domain matrix of `corpora` (runs of protocol ``ood``)."""
-    if prior not in ("oracle", "uniform", "em", "none"):
-        raise EmoboxError(f"--prior must be oracle, uniform, em or none, not {prior!r}")
-    classes = list(SERVAL8)
+    """The in-domain / out-of-domain matrix of `corpora` (runs of protocol ``ood``); the
+    in-domain splits are each corpus's default scheme, or `scheme` (``serval``: SER Evals'
+    random 80/20 split)."""
+    if prior not in PRIORS:
+        raise EmoboxError(f"--prior must be one of {', '.join(PRIORS)}, not {prior!r}")
+    space = resolve_label_space("ood", recipe)
+    classes = list(get_label_space(space).labels)
     manifests, splits, stores, clusters = {}, {}, {}, {}
     for c in corpora:  # everything checked before training
-        utts = apply_label_space(read_manifest(workspace.manifest(c)), "serval8")[0]
+        utts = apply_label_space(corpus_manifest(workspace, c), space)[0]
         manifests[c] = utts
-        if use_serval_splits:
+        if scheme == "serval":
             splits[c] = serval_splits(workspace, c, utts)
         else:
-            splits[c] = Splits.load(workspace.splits(c, default_scheme(c)))
+            splits[c] = Splits.load(workspace.splits(c, scheme or default_scheme(c)))
         stores[c] = open_store(workspace, model, c)
         clusters[c] = corpus_info(workspace, c).serval_cluster
     layers = {c: resolve_layer(stores[c], layer) for c in corpora}
     results = []
-    for source in track(corpora, "ood") if show_progress else corpora:
-        store, fold_name = stores[source], next(iter(splits[source].folds))
-        fold = splits[source].folds[fold_name]
-        recipe_s = effective_recipe(recipe, store)
-        targets = [t for t in corpora if t != source and clusters[source]
-                   and clusters[t] == clusters[source]]
-
-        common = {"protocol": "ood", "train_corpus": source, "model": model,
-                  "layer": layers[source], "recipe": recipe_s.id,
-                  "hparams": recipe_s.hparams(), "scheme": splits[source].scheme,
-                  "scheme_params": splits[source].params, "label_space": "serval8",
-                  "fold": fold_name, "seed": seed}
-        keys = {t: RunKey(test_corpus=t, features=stores[t].identity(),
-                          prior="none" if t == source else prior, **common)
-                for t in [source, *targets]}
-        done = {t: stored(db, k, head=t == source) if resume else None
-                for t, k in keys.items()}
-        if all(d is not None for d in done.values()):
-            results += list(done.values())
-            continue
-        where = f"{source} (ood) fold {fold_name}"
-        parts = {p: labelled(manifests[source], keys_, store, part=p, where=where,
-                             allow_missing=allow_missing) for p, keys_ in fold.to_dict().items()}
-        train, valid, note = split_validation(
-            manifests[source], parts["train"][0], parts["valid"][0], recipe_s, seed=seed,
-            speaker_disjoint=splits[source].speaker_independent, no_valid=False)
-        trained = train_sweep(store, train, valid, recipe_s, labels=classes,
-                              layer=layers[source], seed=seed)
-        train_prior = class_prior([y for _, y in train], classes)
-        for target, key in keys.items():
-            if target == source:
-                test = parts["test"][0]
-                logits = trained.logits(store, [k for k, _ in test])
-                adjusted = adjust_logits(logits, np.ones(len(classes)), None)
-            else:
-                test = [(u.key, u.label) for u in manifests[target] if u.label != OTHER]
-                test, _ = labelled(manifests[target], [k for k, _ in test], stores[target],
-                                   part="test", where=f"{target} (ood target)",
-                                   allow_missing=allow_missing)
-                logits = trained.logits(stores[target], [k for k, _ in test])
-                present = {y for _, y in test}
-                mask = np.array([c in present and c != OTHER for c in classes])
-                probs = softmax(np.where(train_prior > 0, logits, -np.inf))
-                target_p = target_prior(prior, classes=classes,
-                                        test_labels=[y for _, y in test], probs=probs,
-                                        train_prior=train_prior)
-                adjusted = adjust_logits(logits, train_prior, target_p, mask=mask)
-            info = {"in_domain": target == source,
-                    "notes": [*splits[source].notes, *([note] if note else [])],
-                    **({"config": context} if context else {})}
-            results.append(evaluate_and_store(
-                db, key, trained, stores[target], test, classes, info, logits=adjusted,
-                head_of=None if target == source else keys[source]))
+    units = fold_units(recipe)
+    with progress_bar(f"ood {len(corpora)} corpora · {model}", len(corpora) * units,
+                      "config-epochs", show_progress) as bar:
+        for source in corpora:
+            results += _ood_row(workspace, source, corpora, model, recipe=recipe, prior=prior,
+                                scheme=scheme,
+                                space=space, classes=classes, manifests=manifests,
+                                splits=splits, stores=stores, clusters=clusters,
+                                layers=layers, seed=seed, db=db, allow_missing=allow_missing,
+                                resume=resume, context=context, bar=bar, units=units)
     return results
 
+
+def _ood_row(workspace: Workspace, source: str, corpora: Sequence[str], model: str, *,
+             recipe: Recipe, prior: str, scheme: str | None, space: str, classes: list[str],
+             manifests: dict, splits: dict, stores: dict, clusters: dict, layers: dict, seed: int,
+             db: ResultsDB | None, allow_missing: bool, resume: bool, context: dict | None,
+             bar, units: int) -> list[RunResult]:
+    """One training corpus: its in-domain cell and its out-of-domain cells."""
+    store, fold_name = stores[source], next(iter(splits[source].folds))
+    fold = splits[source].folds[fold_name]
+    recipe_s = effective_recipe(recipe, store)
+    targets = [t for t in corpora if t != source and clusters[source]
+               and clusters[t] == clusters[source]]
+    keys = {t: run_key("ood", train=source, test=t, model=model,
+                       features=stores[t].identity(), layer=layers[source], recipe=recipe_s,
+                       scheme=scheme or "default",
+                       scheme_params={"scheme": splits[source].scheme, **splits[source].params},
+                       label_space=space, prior="none" if t == source else prior,
+                       fold=fold_name, seed=seed, corpora=corpora, labels=classes)
+            for t in [source, *targets]}
+    done = {t: stored(db, k, head=t == source) if resume else None for t, k in keys.items()}
+    if all(d is not None for d in done.values()):
+        if bar is not None:
+            bar.advance(units)
+        return list(done.values())
+    where = f"{source} (ood) fold {fold_name}"
+    parts = {p: labelled(manifests[source], keys_, store, part=p, where=where,
+                         allow_missing=allow_missing) for p, keys_ in fold.to_dict().items()}
+    rule = LengthRule(recipe_s, manifests[source], store)
+    parts = rule.parts(parts)
+    train, valid, note = split_validation(
+        manifests[source], parts["train"][0], parts["valid"][0], recipe_s, seed=seed,
+        speaker_disjoint=splits[source].speaker_independent, no_valid=scheme == "serval")
+    trained = train_sweep(store, train, valid, recipe_s, labels=classes, layer=layers[source],
+                          seed=seed, on_epoch=None if bar is None else
+                          (lambda: bar.advance(len(recipe_s.configs()))))
+    results = []
+    for target, key in keys.items():
+        if target == source:
+            test = parts["test"][0]
+            logits = trained.logits(store, [k for k, _ in test])
+            adjusted = adjust_logits(logits, np.ones(len(classes)), None)
+        else:
+            test = [(u.key, u.label) for u in manifests[target] if u.label != OTHER]
+            test, _ = labelled(manifests[target], [k for k, _ in test], stores[target],
+                               part="test", where=f"{target} (ood target)",
+                               allow_missing=allow_missing)
+            test = LengthRule(recipe_s, manifests[target], stores[target]).keep(test, "test")
+            logits = trained.logits(stores[target], [k for k, _ in test])
+            adjusted = ood_logits(logits, prior, recipe_s, classes, other=OTHER,
+                                  train=[y for _, y in train], test=[y for _, y in test],
+                                  source=[u.label for u in manifests[source]],
+                                  target=[u.label for u in manifests[target]])
+        info = {"in_domain": target == source, "clusters": clusters,
+                "notes": [*splits[source].notes, *([note] if note else []), *rule.notes()],
+                **({"config": context} if context else {})}
+        results.append(evaluate_and_store(
+            db, key, trained, stores[target], test, classes, info, logits=adjusted,
+            head_of=None if target == source else keys[source]))
+    return results

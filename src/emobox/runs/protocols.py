@@ -15,17 +15,21 @@ from typing import Any
 
 import numpy as np
 
+from emobox.corpora.core.local import corpus_manifest
 from emobox.errors import EmoboxError
 from emobox.features.store import FeatureStore
 from emobox.labels import OTHER, apply_label_space
 from emobox.manifest import Utterance, read_manifest
 from emobox.metrics import evaluate
 from emobox.partition import Fold, Splits, official_validation, validation_split
-from emobox.progress import track
+from emobox.progress import progress_bar
+from emobox.runs.identity import config_key, run_key
 from emobox.runs.key import RunKey
 from emobox.runs.results import ResultsDB
+from emobox.runs.spec import resolve_label_space
 from emobox.train.adjust import softmax
 from emobox.train.export import save_model
+from emobox.train.lengths import LengthRule
 from emobox.train.recipe import EMOBOX, Recipe
 from emobox.train.sweep import TrainedModel, train_sweep
 from emobox.workspace import Workspace
@@ -133,10 +137,9 @@ def evaluate_and_store(db: ResultsDB | None, key: RunKey, trained: TrainedModel,
                    predictions=[(k, y, p, row.tolist())
                                 for (k, y), p, row in zip(test, predicted, probs)])
             for curve in trained.curves if head_of is None else ():  # each under its identity
-                config_key = key.with_(protocol=f"{key.protocol}-config",
-                                       hparams={**curve.config, "grid": None})
-                db.add(config_key, {"valid_ua": max(curve.valid_ua, default=float("nan")),
-                                    "best_epoch": curve.best_epoch},
+                db.add(config_key(key, curve.config),
+                       {"valid_ua": max(curve.valid_ua, default=float("nan")),
+                        "best_epoch": curve.best_epoch},
                        info={"curve": curve.to_dict(), "selected": curve.config ==
                              trained.config, "selected_run": key.id})
     return RunResult(key, metrics, info)
@@ -202,30 +205,43 @@ class IntraPlan:
     store: FeatureStore
     layer: int
     recipe: Recipe
+    label_space: str
+
+    @property
+    def labels(self) -> list[str]:
+        return sorted({u.label for u in self.utts})
 
 
 def plan_intra(workspace: Workspace, corpora: Sequence[str], model: str, *, scheme: str,
-               recipe: Recipe = EMOBOX, layer: int | None = None) -> list[IntraPlan]:
+               recipe: Recipe = EMOBOX, layer: int | None = None,
+               label_space: str | None = None, protocol: str = "intra") -> list[IntraPlan]:
     """Load and check every corpus's manifest, splits and features before training anything."""
+    space = resolve_label_space(protocol, recipe, label_space)
     plans = []
     for corpus in corpora:
-        utts = read_manifest(workspace.manifest(corpus))
-        if recipe.label_space != "native":
-            utts = apply_label_space(utts, recipe.label_space)[0]
+        utts = corpus_manifest(workspace, corpus)
+        if space != "native":
+            utts = apply_label_space(utts, space)[0]
         splits = Splits.load(workspace.splits(corpus, scheme))
         store = open_store(workspace, model, corpus)
         plans.append(IntraPlan(corpus, utts, splits, store, resolve_layer(store, layer),
-                               effective_recipe(recipe, store)))
+                               effective_recipe(recipe, store), space))
     return plans
+
+
+def fold_units(recipe: Recipe) -> int:
+    """Progress units of one fold: every configuration's every epoch."""
+    return recipe.epochs * len(recipe.configs())
 
 
 def run_intra(
     workspace: Workspace,
-    corpus: str | IntraPlan,
+    corpus: str,
     model: str,
     *,
     scheme: str,
     recipe: Recipe = EMOBOX,
+    label_space: str | None = None,
     layer: int | None = None,
     seed: int = 0,
     folds: Sequence[str] | None = None,
@@ -240,9 +256,9 @@ def run_intra(
     """Train the recipe's grid on every fold of `scheme` (or the `folds` named), select on
     validation, then test; returns per-fold results. With `resume`, folds already in the
     database are skipped (a killed grid rerun finishes the rest, adding no duplicates)."""
-    plan = corpus if isinstance(corpus, IntraPlan) else plan_intra(
-        workspace, [corpus], model, scheme=scheme, recipe=recipe, layer=layer)[0]
-    labels = sorted({u.label for u in plan.utts})
+    plan = plan_intra(workspace, [corpus], model, scheme=scheme, recipe=recipe, layer=layer,
+                      label_space=label_space, protocol=protocol)[0]
+    labels = plan.labels
     chosen = list(plan.splits.folds.items())
     if folds is not None:
         unknown = [f for f in folds if f not in plan.splits.folds]
@@ -250,36 +266,49 @@ def run_intra(
             raise EmoboxError(f"{plan.corpus}: no fold {unknown[0]!r} in scheme "
                               f"{plan.splits.scheme} (folds: {', '.join(plan.splits.folds)})")
         chosen = [(f, plan.splits.folds[f]) for f in folds]
+    units = fold_units(plan.recipe)
     results = []
-    for name, fold in track(chosen, f"train {plan.corpus}") if show_progress else chosen:
-        where = f"{plan.corpus} fold {name}"
-        parts = {part: labelled(plan.utts, keys, plan.store, part=part, where=where,
-                                allow_missing=allow_missing)
-                 for part, keys in fold.to_dict().items()}
-        if not parts["test"][0]:
-            raise EmoboxError(f"{where}: the test split is empty")
-        key = RunKey(protocol=protocol, train_corpus=plan.corpus, test_corpus=plan.corpus,
-                     model=model, features=plan.store.identity(), layer=plan.layer,
-                     recipe=plan.recipe.id, hparams={**plan.recipe.hparams(),
-                                                     **({"no_valid": True} if no_valid else {})},
-                     scheme=plan.splits.scheme, scheme_params=plan.splits.params,
-                     label_space=plan.recipe.label_space, prior="none",
-                     fold=name, seed=seed)
-        if resume and (done := stored(db, key)) is not None:
-            results.append(done)
-            continue
-        train, valid, note = split_validation(
-            plan.utts, parts["train"][0], parts["valid"][0], plan.recipe, seed=seed,
-            speaker_disjoint=plan.splits.speaker_independent, no_valid=no_valid)
-        trained = train_sweep(plan.store, train, valid, plan.recipe, labels=labels,
-                              layer=plan.layer, seed=seed)
-        info = {"excluded_test": parts["test"][1],
-                "excluded_train": parts["train"][1] + parts["valid"][1],
-                "notes": [*plan.splits.notes, *([note] if note else [])],
-                **({"config": context} if context else {})}
-        results.append(evaluate_and_store(db, key, trained, plan.store, parts["test"][0],
-                                          labels, info))
+    what = f"{protocol} {plan.corpus} · {model}" + (f" · layer {plan.layer}"
+                                                   if protocol == "layers" else "")
+    with progress_bar(what, len(chosen) * units, "config-epochs", show_progress) as bar:
+        for name, fold in chosen:
+            where = f"{plan.corpus} fold {name}"
+            parts = {part: labelled(plan.utts, keys, plan.store, part=part, where=where,
+                                    allow_missing=allow_missing)
+                     for part, keys in fold.to_dict().items()}
+            rule = LengthRule(plan.recipe, plan.utts, plan.store)
+            parts = rule.parts(parts)
+            if not parts["test"][0]:
+                raise EmoboxError(f"{where}: the test split is empty")
+            key = run_key(protocol, train=plan.corpus, test=plan.corpus, model=model,
+                          features=plan.store.identity(), layer=plan.layer,
+                          recipe=plan.recipe, scheme=plan.splits.scheme,
+                          scheme_params=plan.splits.params, label_space=plan.label_space,
+                          prior="none", fold=name, seed=seed, corpora=[plan.corpus],
+                          labels=labels, no_valid=no_valid)
+            if resume and (done := stored(db, key)) is not None:
+                results.append(done)
+                if bar is not None:
+                    bar.advance(units)
+                continue
+            train, valid, note = split_validation(
+                plan.utts, parts["train"][0], parts["valid"][0], plan.recipe, seed=seed,
+                speaker_disjoint=plan.splits.speaker_independent, no_valid=no_valid)
+            trained = train_sweep(plan.store, train, valid, plan.recipe, labels=labels,
+                                  layer=plan.layer, seed=seed, on_epoch=_advancer(
+                                      bar, len(plan.recipe.configs())))
+            info = {"excluded_test": parts["test"][1],
+                    "excluded_train": parts["train"][1] + parts["valid"][1],
+                    "notes": [*plan.splits.notes, *([note] if note else []), *rule.notes()],
+                    **({"config": context} if context else {})}
+            results.append(evaluate_and_store(db, key, trained, plan.store, parts["test"][0],
+                                              labels, info))
     return results
+
+
+def _advancer(bar: Any, n: int) -> Any:
+    """The `on_epoch` callback that advances `bar` by one epoch of `n` configurations."""
+    return None if bar is None else (lambda: bar.advance(n))
 
 
 #: EmoBox Table 5's corpora.
@@ -329,7 +358,7 @@ def run_cross(
     model: str,
     *,
     labels: Sequence[str] | None = None,
-    space: str | None = None,
+    label_space: str | None = None,
     test_split: str | None = None,
     recipe: Recipe = EMOBOX,
     layer: int | None = None,
@@ -340,19 +369,19 @@ def run_cross(
     context: dict[str, Any] | None = None,
     show_progress: bool = True,
 ) -> list[RunResult]:
-    """For every ordered pair (i, j), i ≠ j: train on corpus i (minus its validation split —
-    its official one where it has one — and minus its own test set when one is given) and test
-    on corpus j.
+    """For every ordered pair (i, j), i ≠ j: train on the whole of corpus i (minus its
+    validation split — its official one where it has one; its own test set is a test set only
+    when it is tested on) and test on corpus j.
 
-    `space` relabels every corpus into a label space first (e.g. ``shared4``, EmoBox's
-    cross-corpus space); `labels` defaults to the labels every corpus has. `test_split` names
-    the splits file whose test keys are each corpus's test set (e.g. the balanced sets of
-    `emobox balance`); default: all of the corpus."""
+    `label_space` relabels every corpus first (default ``shared4``, EmoBox's cross-corpus
+    space); `labels` defaults to the labels every corpus has. `test_split` names the splits
+    file whose test keys are each corpus's test set (e.g. the balanced sets of `emobox
+    balance`); default: all of the corpus."""
     if len(corpora) < 2:
         raise EmoboxError("cross-corpus needs at least two corpora")
-    manifests = {c: read_manifest(workspace.manifest(c)) for c in corpora}
-    space = space or (recipe.label_space if recipe.label_space != "native" else None)
-    if space is not None:
+    space = resolve_label_space("cross", recipe, label_space)
+    manifests = {c: corpus_manifest(workspace, c) for c in corpora}
+    if space != "native":
         manifests = {c: apply_label_space(m, space)[0] for c, m in manifests.items()}
     labels = cross_labels(manifests, labels)
     allowed = set(labels)
@@ -365,73 +394,130 @@ def run_cross(
         raise EmoboxError(f"the stores hold different last layers ({layers}); pass --layer")
     layer = next(iter(layers.values()))
     recipes = {c: effective_recipe(recipe, stores[c]) for c in corpora}
+    rules = {c: LengthRule(recipes[c], manifests[c], stores[c]) for c in corpora}
     test_sets = {}
     for c in corpora:  # check every test set before training anything
         test_sets[c] = labelled(manifests[c], tests[c], stores[c], part="test",
                                 where=f"{c} (cross-corpus test)", allow_missing=allow_missing,
                                 allowed=allowed)
+        test_sets[c] = rules[c].parts({"test": test_sets[c]})["test"]
         if not test_sets[c][0]:
             raise EmoboxError(f"{c}: no test utterance in the labels {', '.join(labels)}")
-    scheme_params = {"test_split": test_split or "whole corpus",
-                     "valid_fraction": recipe.valid_fraction, "labels": labels}
+
     def cross_key(source: str, target: str) -> RunKey:
-        return RunKey(protocol="cross", train_corpus=source, test_corpus=target, model=model,
-                      features=stores[target].identity(), layer=layer,
-                      recipe=recipes[source].id, hparams=recipes[source].hparams(),
-                      scheme="cross", scheme_params=scheme_params,
-                      label_space=space or "native", prior="none", fold="all", seed=seed)
+        return run_key("cross", train=source, test=target, model=model,
+                       features=stores[target].identity(), layer=layer,
+                       recipe=recipes[source], scheme="cross",
+                       scheme_params={"test_split": test_split or "whole corpus"},
+                       label_space=space, prior="none", fold="all", seed=seed,
+                       corpora=corpora, labels=labels)
 
     results = []
-    for source in track(corpora, "cross-corpus") if show_progress else corpora:
-        done = [stored(db, cross_key(source, t)) if resume else None
-                for t in corpora if t != source]
-        if all(d is not None for d in done):
-            results += done
-            continue
-        held_out = set(tests[source]) if test_split else set()
-        utts = [u for u in manifests[source] if u.label in allowed and u.key not in held_out]
-        official = set(official_validation(utts, source))
-        if official:  # the corpus's own validation split (MELD dev, M3ED, MSP-Podcast)
-            train_keys = [u.key for u in utts if u.key not in official]
-            valid_keys = [u.key for u in utts if u.key in official]
-        else:
-            train_keys, valid_keys = validation_split(utts, recipe.valid_fraction, seed=seed,
-                                                      speaker_disjoint=True)
-        where = f"{source} (cross-corpus training)"
-        train, n_train = labelled(utts, train_keys, stores[source], part="train", where=where,
-                                  allow_missing=allow_missing)
-        valid, n_valid = labelled(utts, valid_keys, stores[source], part="valid", where=where,
-                                  allow_missing=allow_missing)
-        missing = sorted(allowed - {y for _, y in train})
-        if missing:
-            raise EmoboxError(f"{source}: no training utterance of {', '.join(missing)}")
-        trained = train_sweep(stores[source], train, valid, recipes[source], labels=labels,
-                              layer=layer, seed=seed)
-        for target in corpora:
-            if target == source:
+    units = fold_units(recipe)
+    with progress_bar(f"cross {len(corpora)} corpora · {model}", len(corpora) * units,
+                      "config-epochs", show_progress) as bar:
+        for source in corpora:
+            done = [stored(db, cross_key(source, t)) if resume else None
+                    for t in corpora if t != source]
+            if all(d is not None for d in done):
+                results += done
+                if bar is not None:
+                    bar.advance(units)
                 continue
-            test, n_missing = test_sets[target]
-            key = cross_key(source, target)
-            info = {"excluded_test": n_missing, "excluded_train": n_train + n_valid,
-                    **({"config": context} if context else {})}
-            results.append(evaluate_and_store(db, key, trained, stores[target], test, labels,
-                                              info))
+            utts = [u for u in manifests[source] if u.label in allowed]  # all of it (issue 20)
+            official = set(official_validation(utts, source))
+            if official:  # the corpus's own validation split (MELD dev, M3ED, MSP-Podcast)
+                train_keys = [u.key for u in utts if u.key not in official]
+                valid_keys = [u.key for u in utts if u.key in official]
+            else:
+                train_keys, valid_keys = validation_split(utts, recipe.valid_fraction,
+                                                          seed=seed, speaker_disjoint=True)
+            where = f"{source} (cross-corpus training)"
+            train, n_train = labelled(utts, train_keys, stores[source], part="train",
+                                      where=where, allow_missing=allow_missing)
+            valid, n_valid = labelled(utts, valid_keys, stores[source], part="valid",
+                                      where=where, allow_missing=allow_missing)
+            train, valid = rules[source].keep(train, "train"), rules[source].keep(valid, "valid")
+            missing = sorted(allowed - {y for _, y in train})
+            if missing:
+                raise EmoboxError(f"{source}: no training utterance of {', '.join(missing)}")
+            trained = train_sweep(stores[source], train, valid, recipes[source], labels=labels,
+                                  layer=layer, seed=seed,
+                                  on_epoch=_advancer(bar, len(recipe.configs())))
+            for target in corpora:
+                if target == source:
+                    continue
+                test, n_missing = test_sets[target]
+                info = {"excluded_test": n_missing, "excluded_train": n_train + n_valid,
+                        "notes": [*rules[source].notes("train", "valid"),
+                                  *rules[target].notes("test")],
+                        **({"config": context} if context else {})}
+                results.append(evaluate_and_store(db, cross_key(source, target), trained,
+                                                  stores[target], test, labels, info))
     return results
 
 
 def run_layers(workspace: Workspace, corpus: str, model: str, *, scheme: str,
-               recipe: Recipe = EMOBOX, seed: int = 0, folds: Sequence[str] | None = None,
-               db: ResultsDB | None = None, resume: bool = True,
+               recipe: Recipe = EMOBOX, label_space: str | None = None, seed: int = 0,
+               folds: Sequence[str] | None = None, db: ResultsDB | None = None,
+               resume: bool = True, allow_missing: bool = False, no_valid: bool = False,
                context: dict[str, Any] | None = None,
                show_progress: bool = True) -> list[RunResult]:
-    """The recipe trained on every stored layer of one extraction (EmoBox evaluated only the
-    last): one result per (layer, fold), protocol ``layers``."""
-    store = open_store(workspace, model, corpus)
+    """Every layer of one extraction (EmoBox evaluated only the last), from what the store
+    holds: a linear probe of every layer on its pooled statistics (seconds per layer), then
+    the full recipe on each layer whose frames are stored; one result per (layer, fold),
+    protocol ``layers``."""
+    results = probe_layers(workspace, corpus, model, scheme=scheme, label_space=label_space,
+                           recipe=recipe, seed=seed, folds=folds, db=db, resume=resume,
+                           allow_missing=allow_missing, context=context)
+    for layer in open_store(workspace, model, corpus).layers:
+        results += run_intra(workspace, corpus, model, scheme=scheme, recipe=recipe,
+                             label_space=label_space, layer=layer, seed=seed, folds=folds,
+                             db=db, resume=resume, allow_missing=allow_missing,
+                             no_valid=no_valid, protocol="layers", context=context,
+                             show_progress=show_progress)
+    return results
+
+
+def probe_layers(workspace: Workspace, corpus: str, model: str, *, scheme: str,
+                 label_space: str | None, recipe: Recipe, seed: int,
+                 folds: Sequence[str] | None, db: ResultsDB | None, resume: bool,
+                 allow_missing: bool, context: dict[str, Any] | None) -> list[RunResult]:
+    """The linear probe (`train.probe`) of every pooled layer on every fold: train on the
+    fold's train and valid parts, test on its test part."""
+    from emobox.train.probe import PROBE, linear_probe
+
+    plan = plan_intra(workspace, [corpus], model, scheme=scheme, recipe=recipe,
+                      label_space=label_space, protocol="layers")[0]
+    labels = plan.labels
+    chosen = [(f, plan.splits.folds[f]) for f in (folds or plan.splits.folds)]
     results = []
-    for layer in track(store.layers, f"layers {corpus}") if show_progress else store.layers:
-        plan = plan_intra(workspace, [corpus], model, scheme=scheme, recipe=recipe,
-                          layer=layer)[0]
-        results += run_intra(workspace, plan, model, scheme=scheme, seed=seed, folds=folds,
-                             db=db, resume=resume, protocol="layers", context=context,
-                             show_progress=False)
+    for layer in plan.store.pooled_layers:
+        for name, fold in chosen:
+            where = f"{corpus} fold {name} (probe)"
+            train = [p for part in ("train", "valid") for p in labelled(
+                plan.utts, getattr(fold, part), plan.store, part=part, where=where,
+                allow_missing=allow_missing)[0]]
+            test, missing = labelled(plan.utts, fold.test, plan.store, part="test",
+                                     where=where, allow_missing=allow_missing)
+            key = run_key("layers", train=corpus, test=corpus, model=model,
+                          features=plan.store.identity(), layer=layer, recipe=PROBE,
+                          scheme=plan.splits.scheme, scheme_params=plan.splits.params,
+                          label_space=plan.label_space, prior="none", fold=name, seed=seed,
+                          corpora=[corpus], labels=labels)
+            if resume and db is not None and (done := db.get(key)) is not None:
+                results.append(RunResult(key, done.metrics, done.info))
+                continue
+            by_key = dict(train + test)
+            probe = linear_probe(plan.store, [k for k, _ in train], [k for k, _ in test], layer,
+                                 by_key, seed)
+            metrics = evaluate([y for _, y in test], [probe["predictions"][k] for k, _ in test],
+                               labels)
+            info = {"labels": labels, "excluded_test": missing, "seconds": probe["seconds"],
+                    "notes": [*plan.splits.notes, "linear probe on pooled mean+std"],
+                    **provenance(), **({"config": context} if context else {})}
+            if db is not None:
+                db.add(key, metrics, info=info, predictions=[
+                    (k, y, probe["predictions"][k]) for k, y in test])
+            results.append(RunResult(key, metrics, info))
     return results

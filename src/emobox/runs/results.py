@@ -2,8 +2,11 @@
 
 A run's identity is its `RunKey` (``runs.run_id``, unique). Storing a key that is already
 there replaces that run only — the same experiment run again; any difference in the key is
-a different row. Databases written before run identities existed are refused with a message
-(their rows cannot be told apart, so they are never mixed with new ones).
+a different row. Databases whose run identities lack fields that today's identity has
+(emobox 0.1: none; schema 3: no corpus set, no class list) are refused with a message: their
+rows cannot be told apart from each other's settings, so they are never mixed with new ones.
+A database is opened read-only (`readonly`) by the commands that only read, so reports work
+on a read-only workspace.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from typing import Any
 from emobox.errors import EmoboxError
 from emobox.runs.key import RunKey, canonical
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+#: The oldest schema whose run identities are complete (older ones are refused).
+COMPLETE_KEYS = 4
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
@@ -53,6 +58,16 @@ CREATE INDEX IF NOT EXISTS predictions_run ON predictions(run);
 """
 
 
+def _read_only(path: Path) -> bool:
+    """Whether the file system holding `path` (or its nearest existing parent) is read-only."""
+    import os
+
+    for folder in (path, *path.parents):
+        if folder.exists():
+            return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    return False
+
+
 @dataclass(frozen=True)
 class RunRecord:
     """One stored run: its identity, metrics and facts about how it went (`info`: best epoch,
@@ -77,8 +92,9 @@ class ResultsDB:
             db.add(key, metrics, predictions=[...])
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
+        self.readonly = readonly
         self._in_transaction = False
         self._connection: sqlite3.Connection | None = None
         if self.path.exists():
@@ -91,6 +107,8 @@ class ResultsDB:
         return self._connection if self._connection is not None else self._open()
 
     def _open(self) -> sqlite3.Connection:
+        if self.readonly:
+            return self._open_readonly()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._connection = conn = sqlite3.connect(self.path, timeout=30.0)
@@ -104,8 +122,33 @@ class ResultsDB:
             conn.commit()
         except sqlite3.DatabaseError as exc:
             self._connection = None
+            if _read_only(self.path):
+                raise EmoboxError(f"cannot write {self.path}: Read-only file system (commands "
+                                  "that only read, such as report and runs list, work there)"
+                                  ) from None
             raise EmoboxError(f"{self.path}: not a usable results database ({exc})") from None
         return conn
+
+    def _open_readonly(self) -> sqlite3.Connection:
+        """Open for reading only; on a read-only folder, where SQLite cannot create the WAL's
+        shared-memory file, as an immutable file."""
+        if not self.path.is_file():
+            raise EmoboxError(f"no results database at {self.path}")
+        last: Exception | None = None
+        for flags in ("mode=ro", "immutable=1"):
+            try:
+                conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?{flags}", uri=True,
+                                       timeout=30.0)
+                self._connection = conn
+                self._check_schema()
+                return conn
+            except sqlite3.OperationalError as exc:  # e.g. no -shm file in a read-only folder
+                last, self._connection = exc, None
+            except sqlite3.DatabaseError as exc:
+                self._connection = None
+                raise EmoboxError(f"{self.path}: not a usable results database ({exc})"
+                                  ) from None
+        raise EmoboxError(f"{self.path}: cannot be read ({last})")
 
     def _check_schema(self) -> None:
         tables = {r[0] for r in self._conn.execute(
@@ -119,9 +162,18 @@ class ResultsDB:
             if row and int(row[0]) > SCHEMA_VERSION:
                 raise EmoboxError(f"{self.path} has schema {row[0]}, newer than this emobox "
                                   f"understands ({SCHEMA_VERSION}); upgrade emobox")
+            stored = self._conn.execute("SELECT 1 FROM runs LIMIT 1").fetchone() \
+                if "runs" in tables else None
+            if row and int(row[0]) < COMPLETE_KEYS and stored:
+                raise EmoboxError(
+                    f"{self.path} was written by an older emobox (schema {row[0]}), whose run "
+                    "identities lack the corpus set and the classes of a run, so its cross and "
+                    "OOD cells cannot be told apart; move it aside (e.g. rename it to "
+                    "results-old.sqlite) and rerun")
 
     def _migrate(self) -> None:
-        """Schema 2 → 3: predictions gain their class probabilities (NULL for old rows)."""
+        """Schema 2 → 3: predictions gain their class probabilities (NULL for old rows); an
+        empty schema-2/3 database simply becomes schema 4."""
         row = self._conn.execute("SELECT name FROM sqlite_master WHERE name='meta'").fetchone()
         if row is None:
             return

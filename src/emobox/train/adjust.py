@@ -1,12 +1,19 @@
 """Logit adjustment at evaluation time (Menon et al.; SER Evals §2.7): logits − log(train
-prior) + log(target prior), with the target prior ``oracle`` (the test split's label
-frequencies — what SER Evals does, labelled so), ``uniform``, ``none`` or ``em`` (estimated from
-the unlabelled target predictions by the Saerens–Latinne–Decaestecker EM; no test labels).
+prior) + log(target prior), with the target prior ``oracle`` (the target's label frequencies —
+what SER Evals does, labelled so), ``uniform``, ``none`` or ``em`` (estimated from the
+unlabelled target predictions by the Saerens–Latinne–Decaestecker EM; no test labels).
+
+Which priors `ood_logits` takes is a recipe's choice (``oracle_prior``): ``split`` — the
+training split's label frequencies and the scored target's; ``corpus`` — SER Evals'
+(``models/main.py`` reads ``DATASET_DISTRIBUTIONS`` of ``constants.py`` for both sides): each
+corpus's whole label distribution, ``other`` included.
 
 Classes that cannot be predicted — outside the target's label space, without a training
-example, or ``other`` in out-of-domain scoring — are masked to −inf *before* the argmax. SER
-Evals instead adds log(1e−12) terms, which give a class the source never saw a +27.6 bonus (its
-MESD model predicts 'surprise' for every out-of-domain clip); that cannot happen here.
+example, or ``other`` in out-of-domain scoring — are masked to −inf *before* the argmax
+(``unseen_classes="mask"``, the default of both recipes: a departure from SER Evals). SER Evals
+instead adds log(π + 1e−12) terms, which give a class the source never saw a +27.6 bonus (its
+MESD model predicts 'surprise' for every out-of-domain clip), and only pushes ``other`` down;
+``unseen_classes="epsilon"`` does exactly that, to reproduce its published cells.
 
 >>> import numpy as np
 >>> logits = np.log(np.array([[0.6, 0.3, 0.1]]))
@@ -22,7 +29,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from emobox.train.recipe import Recipe
+
 PRIORS = ("none", "oracle", "uniform", "em")
+#: SER Evals' smoothing of log-priors (``models/main.py``).
+EPSILON = 1e-12
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -93,3 +104,38 @@ def target_prior(kind: str, *, classes: Sequence[str], test_labels: Sequence[str
     if kind == "em":
         return estimate_prior(probs, train_prior)
     raise ValueError(f"prior must be one of {', '.join(PRIORS)}, not {kind!r}")
+
+
+def epsilon_adjust(logits: np.ndarray, train_prior: np.ndarray,
+                   target_prior: np.ndarray | None, other: int | None) -> np.ndarray:
+    """SER Evals' adjustment exactly: z − log(π_train + 1e−12) + log(π_test + 1e−12), and the
+    `other` class never predicted (it subtracts 1e12); no other class is masked."""
+    out = np.asarray(logits, dtype=np.float64).copy()
+    if target_prior is not None:
+        out = out - np.log(np.asarray(train_prior, dtype=np.float64) + EPSILON) \
+            + np.log(np.asarray(target_prior, dtype=np.float64) + EPSILON)
+    if other is not None:
+        out[:, other] = -np.inf
+    return out
+
+
+def ood_logits(logits: np.ndarray, prior: str, recipe: Recipe, classes: Sequence[str], *,
+               train: Sequence[str], test: Sequence[str], source: Sequence[str],
+               target: Sequence[str], other: str) -> np.ndarray:
+    """The adjusted logits of one out-of-domain cell, as `recipe` says: `train` / `test` are
+    the labels of the training split and of the scored target utterances, `source` / `target`
+    those of the two whole corpora (SER Evals' priors, ``oracle_prior="corpus"``)."""
+    split_prior = class_prior(train, classes)
+    if prior == "oracle" and recipe.oracle_prior == "corpus":
+        source_p, target_p = class_prior(source, classes), class_prior(target, classes)
+    else:
+        source_p = split_prior
+        probs = softmax(np.where(split_prior > 0, logits, -np.inf))
+        target_p = target_prior(prior, classes=classes, test_labels=list(test), probs=probs,
+                                train_prior=split_prior)
+    if recipe.unseen_classes == "epsilon":
+        return epsilon_adjust(logits, source_p, target_p,
+                              list(classes).index(other) if other in classes else None)
+    present = set(test)
+    mask = np.array([c in present and c != other for c in classes]) & (split_prior > 0)
+    return adjust_logits(logits, source_p, target_p, mask=mask)

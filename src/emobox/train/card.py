@@ -10,7 +10,8 @@ def model_card(record: Any, intervals: dict[str, tuple[float, float]]) -> str:
     k = record.key
     features = dict(k.features)
     upstream = features.get("source") or k.model
-    revision = features.get("revision") or "not recorded"
+    revision = ((features.get("identity") or {}).get("revision") or features.get("commit")
+                or "not recorded")
     lines = ["---", "library_name: emobox", "pipeline_tag: audio-classification",
              "tags: [speech-emotion-recognition, emobox]", "---", "",
              f"# {k.model} → emotion head ({k.train_corpus})", "",

@@ -71,7 +71,8 @@ class FeatureNorm:
 
 class FrameSet:
     """Normalised frames of `keys` at `layers` (one layer, or all for layer-weighted heads) on
-    `device`; `packed(indices)` gives their frames concatenated, without padding.
+    `device`, each cut to its first `max_frames` when given; `packed(indices)` gives their
+    frames concatenated, without padding.
 
     The frames are held on `device` when their float32 bytes fit (`emobox.train.device.fits_on`:
     `budget` of RAM on the CPU, the free memory on CUDA); otherwise every batch is read from the
@@ -79,10 +80,12 @@ class FrameSet:
 
     def __init__(self, store: FeatureStore, keys: Sequence[str], layers: Sequence[int],
                  norm: FeatureNorm, *, budget: int = MEMORY_BUDGET,
-                 device: str | torch.device = "cpu") -> None:
+                 max_frames: int | None = None, device: str | torch.device = "cpu") -> None:
         self.store, self.keys, self.layers, self.norm = store, list(keys), list(layers), norm
+        self.max_frames = max_frames
         self.device = torch.device(device)
-        self.lengths = [store.n_frames(k) for k in self.keys]
+        self.lengths = [min(store.n_frames(k), max_frames or store.n_frames(k))
+                        for k in self.keys]
         self.streaming = not fits_on(self.device, self.nbytes, budget=budget)
         self._frames: list[list[torch.Tensor]] = [] if self.streaming else [
             [self._load(k, layer) for layer in self.layers] for k in self.keys]
@@ -98,7 +101,8 @@ class FrameSet:
         return len(self.keys)
 
     def _load(self, key: str, layer: int) -> torch.Tensor:
-        frames = np.asarray(self.store.frames(key, layer), dtype=np.float32)
+        frames = np.asarray(self.store.frames(key, layer)[:self.max_frames],
+                            dtype=np.float32)
         return self.norm(torch.from_numpy(frames).to(self.device))
 
     def _streamed(self, indices: Sequence[int]) -> list[list[torch.Tensor]]:
@@ -107,7 +111,7 @@ class FrameSet:
         if self.device.type != "cuda":
             return [[self._load(self.keys[i], layer) for layer in self.layers] for i in indices]
         lengths = [self.lengths[i] for i in indices]
-        rows = [np.asarray(self.store.frames(self.keys[i], layer))
+        rows = [np.asarray(self.store.frames(self.keys[i], layer)[:self.max_frames])
                 for i in indices for layer in self.layers]
         total = sum(len(r) for r in rows)
         buffer = self._stage(total)

@@ -1,16 +1,19 @@
 """Optimisation for stacked heads: Adam / AdamW with one learning rate per configuration, the
 learning-rate schedules of the two recipes, and gradient clipping per configuration.
 
-* ``linear-warmup`` — SpeechBrain's ``LinearWarmupScheduler`` stepped once per epoch, as the
-  EmoBox recipe does: epoch e (1-based) trains at lr · e / W for e ≤ W, then at
-  lr · (E − e) / (E − W), reaching 0 at the last epoch E (with W ≥ E: the rise only);
+* ``linear-warmup`` — as EmoBox's recipe runs SpeechBrain 0.5.16's ``LinearWarmupScheduler``
+  (W warm-up steps, E training steps): the optimiser is built at lr, so epoch 1 trains at lr;
+  after each epoch's validation ``get_next_value()`` sets the *next* epoch's lr to
+  ``calc(step)`` and increments ``step``, with ``calc(s) = lr · s / W`` for s < W, else
+  ``lr · max(0, (E − s) / (E − W))``. So epoch e ≥ 2 trains at ``calc(e − 2)``: epoch 2 at 0,
+  the peak at epoch W + 2, the last epoch at lr · 2 / (E − W);
 * ``onecycle`` — ``torch.optim.lr_scheduler.OneCycleLR`` (cosine, pct_start, momentum cycled
   between 0.85 and 0.95) stepped per batch, as SER Evals does; its values are read off the
   torch scheduler itself, so they are torch's exactly;
 * ``constant``.
 
 >>> [round(f, 2) for f in linear_warmup(5, warmup=2)]
-[0.5, 1.0, 0.67, 0.33, 0.0]
+[1.0, 0.0, 0.5, 1.0, 0.67]
 """
 
 from __future__ import annotations
@@ -20,10 +23,18 @@ from collections.abc import Sequence
 import torch
 
 
+def speechbrain_linear_warmup(step: int, warmup: int, total: int) -> float:
+    """SpeechBrain 0.5.16 ``LinearWarmupScheduler.calculate_lr(step)`` for lr0 = 1."""
+    if step < warmup:
+        return step / max(1, warmup)
+    return max(0.0, (total - step) / max(1, total - warmup))
+
+
 def linear_warmup(epochs: int, warmup: int) -> list[float]:
-    """The per-epoch lr factor of the ``linear-warmup`` schedule."""
-    return [e / warmup if e <= warmup or warmup >= epochs else
-            (epochs - e) / (epochs - warmup) for e in range(1, epochs + 1)]
+    """The lr factor each epoch (1-based, in order) trains at under the ``linear-warmup``
+    schedule: 1 for epoch 1, then the scheduler's values from step 0."""
+    return [1.0] + [speechbrain_linear_warmup(e - 2, warmup, epochs)
+                    for e in range(2, epochs + 1)]
 
 
 def onecycle(total_steps: int, pct_start: float) -> tuple[list[float], list[float]]:
@@ -92,7 +103,10 @@ class StackedAdam:
 
 @torch.no_grad()
 def clip_per_config(params: Sequence[torch.nn.Parameter], max_norm: float) -> None:
-    """``clip_grad_norm_`` applied to each configuration's slice separately."""
+    """``torch.nn.utils.clip_grad_norm_`` over all parameters of each configuration (its
+    slice of every stacked parameter) separately: each configuration is scaled by
+    ``min(1, max_norm / (total_norm + 1e-6))`` of its own total gradient norm, as torch (and
+    SpeechBrain's ``Brain.check_gradients``) do for one model."""
     grads = [p.grad for p in params if p.grad is not None]
     if not grads:
         return

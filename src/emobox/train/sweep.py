@@ -9,7 +9,7 @@ with the selected model (`TrainedModel.predict`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,7 @@ from emobox.metrics import evaluate
 from emobox.train.data import FeatureNorm, FrameSet
 from emobox.train.device import matmul_precision, resolve_device
 from emobox.train.head import StackedHeads
+from emobox.train.lengths import max_frames
 from emobox.train.optim import StackedAdam, clip_per_config, linear_warmup, onecycle
 from emobox.train.recipe import Recipe
 
@@ -66,7 +67,8 @@ class TrainedModel:
     @torch.inference_mode()
     def logits(self, store: FeatureStore, keys: Sequence[str]) -> np.ndarray:
         """Class logits ``(len(keys), n_classes)`` of stored utterances."""
-        data = FrameSet(store, keys, self.layers, self.norm)
+        data = FrameSet(store, keys, self.layers, self.norm,
+                        max_frames=max_frames(self.recipe, store.meta.get("frame_rate")))
         out = np.zeros((len(keys), len(self.labels)), dtype=np.float32)
         for idx in data.batches(EVAL_BATCH):
             out[idx] = self.head.packed(*data.packed(idx))[0].numpy()
@@ -104,21 +106,24 @@ def train_sweep(
     seed: int = 0,
     device: str | torch.device | None = None,
     matmul: str = "fp32",
+    on_epoch: Callable[[], None] | None = None,
 ) -> TrainedModel:
     """Train every configuration of `recipe`'s grid on `train` [(key, label)], validate on
     `valid` each epoch, and return the selected model (on the CPU) with every configuration's
     curve. `device`: ``cpu``, ``cuda``, ``cuda:N`` (default: CUDA when there is a GPU, else
     the CPU) — the same batches and arithmetic on either; `matmul`: ``fp32``, or on CUDA
-    ``tf32`` / ``bf16`` (`emobox.train.device`)."""
+    ``tf32`` / ``bf16`` (`emobox.train.device`). `on_epoch` is called after every epoch
+    (progress; it may raise to stop)."""
     on = resolve_device(device)
     with matmul_precision(matmul, on):
         return _sweep(store, train, valid, recipe, labels=labels, layer=layer, seed=seed,
-                      device=on)
+                      device=on, on_epoch=on_epoch)
 
 
 def _sweep(store: FeatureStore, train: Sequence[tuple[str, str]],
            valid: Sequence[tuple[str, str]], recipe: Recipe, *, labels: Sequence[str],
-           layer: int, seed: int, device: torch.device) -> TrainedModel:
+           layer: int, seed: int, device: torch.device,
+           on_epoch: Callable[[], None] | None) -> TrainedModel:
     if not train:
         raise EmoboxError("empty training set")
     labels = list(labels)
@@ -131,10 +136,12 @@ def _sweep(store: FeatureStore, train: Sequence[tuple[str, str]],
         raise EmoboxError("a grid of several configurations needs validation data to choose")
     layers = list(store.layers) if recipe.head == "layer-weighted" else [layer]
     norm = FeatureNorm.fit(recipe.norm, store, [k for k, _ in train], layer)
-    train_set = FrameSet(store, [k for k, _ in train], layers, norm, device=device)
+    cut = max_frames(recipe, store.meta.get("frame_rate"))
+    train_set = FrameSet(store, [k for k, _ in train], layers, norm, max_frames=cut,
+                         device=device)
     y_train = torch.tensor([index[y] for _, y in train], device=device)
-    valid_set = FrameSet(store, [k for k, _ in valid], layers, norm, device=device) \
-        if valid else None
+    valid_set = FrameSet(store, [k for k, _ in valid], layers, norm, max_frames=cut,
+                         device=device) if valid else None
     y_valid = [y for _, y in valid]
 
     torch.manual_seed(seed)
@@ -172,6 +179,8 @@ def _sweep(store: FeatureStore, train: Sequence[tuple[str, str]],
             losses += loss * len(idx)
         for k, curve in enumerate(curves):
             curve.train_loss.append(float(losses[k]) / (n_batches * batch_size or 1))
+        if on_epoch is not None:
+            on_epoch()
         if valid_set is None:
             continue
         uas, vlosses = _validate(heads, valid_set, y_valid, labels, index, smoothing)

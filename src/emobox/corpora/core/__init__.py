@@ -4,6 +4,7 @@ registry. A corpus module imports what it needs from here and declares one spec.
 from emobox.corpora.core.local import (
     UserTableCorpus,
     corpus_info,
+    corpus_manifest,
     raw_root_of,
     read_record,
     resolve_corpus,
@@ -67,6 +68,7 @@ __all__ = [
     "UserTableCorpus",
     "code",
     "corpus_info",
+    "corpus_manifest",
     "expect_type",
     "field_of",
     "find_files",

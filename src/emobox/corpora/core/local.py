@@ -22,7 +22,7 @@ from emobox.corpora.core.rules import gender_of
 from emobox.corpora.core.spec import Candidate, Corpus, Discovered
 from emobox.corpora.info import CorpusInfo
 from emobox.errors import EmoboxError, LayoutError
-from emobox.manifest import atomic_write_text, check_relative_path
+from emobox.manifest import Utterance, atomic_write_text, check_relative_path, read_manifest
 from emobox.workspace import Workspace
 
 #: Columns of a user table: required, then optional (aliases in parentheses are accepted).
@@ -69,6 +69,23 @@ def corpus_info(workspace: Workspace, name: str) -> CorpusInfo:
         if record is None:
             raise
         return CorpusInfo.from_dict(record["info"])
+
+
+def corpus_manifest(workspace: Workspace, name: str) -> list[Utterance]:
+    """The manifest of a prepared corpus, every label checked against the corpus's own
+    labels (its `CorpusInfo`): a label it does not have (e.g. a row edited by hand) is one
+    line naming the file, the line and the label, never a new class."""
+    path = workspace.manifest(name)
+    utts = read_manifest(path)
+    try:
+        known = set(corpus_info(workspace, name).emotions)
+    except EmoboxError:
+        return utts  # a corpus without a record: nothing to check against
+    for line, u in enumerate(utts, 1):
+        if u.label not in known:
+            raise EmoboxError(f"{path}:{line}: label {u.label!r} is not one of {name}'s labels "
+                              f"({', '.join(sorted(known))})")
+    return utts
 
 
 def raw_root_of(workspace: Workspace, corpus: str) -> Path:
