@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python -m pip install -q -e ".[bench]"
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/extract.py --quick
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/train.py --quick
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/scale.py --quick
 
 clean:
 	rm -rf $(VENV) emobox-work .pytest_cache

@@ -1,9 +1,10 @@
 """Downstream heads and their training on frozen features: recipes (named, versioned sets of
-choices), stacked heads, the concurrent grid sweep with selection on validation, and logit
-adjustment."""
+choices), stacked heads, the concurrent grid sweep with selection on validation (on the CPU or a
+CUDA GPU), and logit adjustment."""
 
 from emobox.train.adjust import PRIORS, adjust_logits, class_prior, estimate_prior, target_prior
 from emobox.train.data import FeatureNorm, FrameSet
+from emobox.train.device import resolve_device
 from emobox.train.head import HEADS, StackedHeads, masked_mean
 from emobox.train.recipe import (
     EMOBOX,
@@ -35,6 +36,7 @@ __all__ = [
     "masked_mean",
     "parse_grid",
     "parse_settings",
+    "resolve_device",
     "target_prior",
     "train_head",
     "train_sweep",

@@ -99,7 +99,8 @@ class StackedHeads(nn.Module):
         """Logits (K, batch, classes) of padded frames `x` (batch, frames, dim) — for
         ``layer-weighted`` (layers, batch, frames, dim) — and their mask (batch, frames)."""
         lengths = mask.sum(1)
-        segments = torch.repeat_interleave(torch.arange(len(lengths)), lengths)
+        segments = torch.repeat_interleave(torch.arange(len(lengths), device=x.device),
+                                           lengths)
         packed = x[..., mask, :]
         return self.packed(packed, segments, lengths)
 

@@ -62,10 +62,12 @@ class StackedAdam:
                  weight_decay: float | Sequence[float] = 0.0, decoupled: bool = False,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
         self.params = list(params)
-        self.lrs = torch.tensor(list(lrs), dtype=torch.float32)
+        device = self.params[0].device if self.params else None
+        self.lrs = torch.tensor(list(lrs), dtype=torch.float32, device=device)
         k = len(self.lrs)
         wd = [weight_decay] * k if isinstance(weight_decay, float | int) else list(weight_decay)
-        self.wd = torch.tensor(wd, dtype=torch.float32)
+        self.wd = torch.tensor(wd, dtype=torch.float32, device=device)
+        self.any_wd = any(w > 0 for w in wd)
         self.decoupled, self.beta1, self.beta2, self.eps = decoupled, betas[0], betas[1], eps
         self.m = [torch.zeros_like(p) for p in self.params]
         self.v = [torch.zeros_like(p) for p in self.params]
@@ -91,7 +93,7 @@ class StackedAdam:
             grad = p.grad
             if self.decoupled:
                 p.mul_(1 - lr * wd)
-            elif bool((self.wd > 0).any()):
+            elif self.any_wd:
                 grad = grad + wd * p
             m.mul_(b1).add_(grad, alpha=1 - b1)
             v.mul_(self.beta2).addcmul_(grad, grad, value=1 - self.beta2)

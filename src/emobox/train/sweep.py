@@ -20,6 +20,7 @@ from emobox.errors import EmoboxError
 from emobox.features.store import FeatureStore
 from emobox.metrics import evaluate
 from emobox.train.data import FeatureNorm, FrameSet
+from emobox.train.device import matmul_precision, resolve_device
 from emobox.train.head import StackedHeads
 from emobox.train.lengths import max_frames
 from emobox.train.optim import StackedAdam, clip_per_config, linear_warmup, onecycle
@@ -103,11 +104,26 @@ def train_sweep(
     labels: Sequence[str],
     layer: int,
     seed: int = 0,
+    device: str | torch.device | None = None,
+    matmul: str = "fp32",
     on_epoch: Callable[[], None] | None = None,
 ) -> TrainedModel:
     """Train every configuration of `recipe`'s grid on `train` [(key, label)], validate on
-    `valid` each epoch, and return the selected model with every configuration's curve.
-    `on_epoch` is called after every epoch (progress; it may raise to stop)."""
+    `valid` each epoch, and return the selected model (on the CPU) with every configuration's
+    curve. `device`: ``cpu``, ``cuda``, ``cuda:N`` (default: CUDA when there is a GPU, else
+    the CPU) — the same batches and arithmetic on either; `matmul`: ``fp32``, or on CUDA
+    ``tf32`` / ``bf16`` (`emobox.train.device`). `on_epoch` is called after every epoch
+    (progress; it may raise to stop)."""
+    on = resolve_device(device)
+    with matmul_precision(matmul, on):
+        return _sweep(store, train, valid, recipe, labels=labels, layer=layer, seed=seed,
+                      device=on, on_epoch=on_epoch)
+
+
+def _sweep(store: FeatureStore, train: Sequence[tuple[str, str]],
+           valid: Sequence[tuple[str, str]], recipe: Recipe, *, labels: Sequence[str],
+           layer: int, seed: int, device: torch.device,
+           on_epoch: Callable[[], None] | None) -> TrainedModel:
     if not train:
         raise EmoboxError("empty training set")
     labels = list(labels)
@@ -121,16 +137,17 @@ def train_sweep(
     layers = list(store.layers) if recipe.head == "layer-weighted" else [layer]
     norm = FeatureNorm.fit(recipe.norm, store, [k for k, _ in train], layer)
     cut = max_frames(recipe, store.meta.get("frame_rate"))
-    train_set = FrameSet(store, [k for k, _ in train], layers, norm, max_frames=cut)
-    y_train = torch.tensor([index[y] for _, y in train])
-    valid_set = FrameSet(store, [k for k, _ in valid], layers, norm,
-                         max_frames=cut) if valid else None
+    train_set = FrameSet(store, [k for k, _ in train], layers, norm, max_frames=cut,
+                         device=device)
+    y_train = torch.tensor([index[y] for _, y in train], device=device)
+    valid_set = FrameSet(store, [k for k, _ in valid], layers, norm, max_frames=cut,
+                         device=device) if valid else None
     y_valid = [y for _, y in valid]
 
     torch.manual_seed(seed)
     heads = StackedHeads(recipe.head, store.dim, len(labels), [c["hidden"] for c in configs],
                          dropout=[float(c["dropout"]) for c in configs], n_layers=len(layers),
-                         seed=seed)
+                         seed=seed).to(device)
     params = heads.trainable()
     optimiser = StackedAdam(params, [c["lr"] for c in configs],
                             weight_decay=[c["weight_decay"] for c in configs],
@@ -142,7 +159,7 @@ def train_sweep(
                     if recipe.schedule == "linear-warmup" else [1.0] * recipe.epochs)
     step_factor, step_beta = (onecycle(recipe.epochs * n_batches, recipe.pct_start)
                               if recipe.schedule == "onecycle" else (None, None))
-    smoothing = torch.tensor([c["label_smoothing"] for c in configs])
+    smoothing = torch.tensor([c["label_smoothing"] for c in configs], device=device)
     generator = torch.Generator().manual_seed(seed)
     curves = [Curve(config=c) for c in configs]
     best = [(-1.0, float("inf"))] * len(configs)
@@ -151,21 +168,15 @@ def train_sweep(
     for epoch in range(1, recipe.epochs + 1):
         heads.train()
         order = torch.randperm(len(train), generator=generator).tolist()
-        losses = torch.zeros(len(configs))
+        losses = torch.zeros(len(configs), device=device)
         for b in range(n_batches):
             idx = order[b * batch_size:(b + 1) * batch_size]
-            logits = heads.packed(*train_set.packed(idx))
-            loss = _loss(logits, y_train[idx], smoothing)
-            optimiser.zero_grad()
-            loss.sum().backward()
-            if recipe.grad_clip:
-                clip_per_config(params, float(recipe.grad_clip))
-            if step_factor is not None:
-                optimiser.step(step_factor[step], beta1=step_beta[step])
-            else:
-                optimiser.step(epoch_factor[epoch - 1])
+            factor, beta1 = ((step_factor[step], step_beta[step]) if step_factor is not None
+                             else (epoch_factor[epoch - 1], None))
+            loss = train_step(heads, optimiser, train_set.packed(idx), y_train[idx], smoothing,
+                              grad_clip=recipe.grad_clip, factor=factor, beta1=beta1)
             step += 1
-            losses += loss.detach() * len(idx)
+            losses += loss * len(idx)
         for k, curve in enumerate(curves):
             curve.train_loss.append(float(losses[k]) / (n_batches * batch_size or 1))
         if on_epoch is not None:
@@ -192,11 +203,25 @@ def train_sweep(
                 state = best_state[chosen]
                 if state is not None:
                     param[chosen] = state[name]
-    model = TrainedModel(heads.select(chosen), labels, layers, norm,
+    model = TrainedModel(heads.select(chosen).cpu(), labels, layers, norm,
                          recipe.point(configs[chosen]), configs[chosen],
                          curves[chosen].best_epoch, best[chosen][0], curves,
                          no_valid=valid_set is None)
     return model
+
+
+def train_step(heads: StackedHeads, optimiser: StackedAdam,
+               batch: tuple[torch.Tensor, torch.Tensor, torch.Tensor], target: torch.Tensor,
+               smoothing: torch.Tensor, *, grad_clip: float | None, factor: float,
+               beta1: float | None = None) -> torch.Tensor:
+    """One optimisation step of every configuration on one packed batch; the losses (K,)."""
+    loss = _loss(heads.packed(*batch), target, smoothing)
+    optimiser.zero_grad()
+    loss.sum().backward()
+    if grad_clip:
+        clip_per_config(optimiser.params, float(grad_clip))
+    optimiser.step(factor, beta1=beta1)
+    return loss.detach()
 
 
 def _loss(logits: torch.Tensor, target: torch.Tensor, smoothing: torch.Tensor) -> torch.Tensor:
@@ -213,10 +238,10 @@ def _loss(logits: torch.Tensor, target: torch.Tensor, smoothing: torch.Tensor) -
 def _validate(heads: StackedHeads, data: FrameSet, y: Sequence[str], labels: Sequence[str],
               index: dict[str, int], smoothing: torch.Tensor) -> tuple[list[float], list[float]]:
     heads.eval()
-    logits = torch.zeros(heads.n_configs, len(data), len(labels))
+    logits = torch.zeros(heads.n_configs, len(data), len(labels), device=data.device)
     for idx in data.batches(EVAL_BATCH):
         logits[:, idx] = heads.packed(*data.packed(idx))
-    target = torch.tensor([index[v] for v in y])
+    target = torch.tensor([index[v] for v in y], device=data.device)
     losses = _loss(logits, target, smoothing).tolist()
     uas = [evaluate(list(y), [labels[i] for i in logits[k].argmax(-1).tolist()], labels)["ua"]
            for k in range(heads.n_configs)]
@@ -226,8 +251,9 @@ def _validate(heads: StackedHeads, data: FrameSet, y: Sequence[str], labels: Seq
 def train_head(store: FeatureStore, train: Sequence[tuple[str, str]],
                valid: Sequence[tuple[str, str]], recipe: Recipe, *,
                labels: Sequence[str] | None = None, layer: int | None = None,
-               seed: int = 0) -> TrainedModel:
+               seed: int = 0, device: str | torch.device | None = None) -> TrainedModel:
     """`train_sweep` with defaults: labels from `train`, the last stored layer."""
     labels = sorted({y for _, y in train}) if labels is None else list(labels)
     layer = store.layers[-1] if layer in (None, -1) else layer
-    return train_sweep(store, train, valid, recipe, labels=labels, layer=layer, seed=seed)
+    return train_sweep(store, train, valid, recipe, labels=labels, layer=layer, seed=seed,
+                       device=device)
