@@ -166,6 +166,7 @@ def test_ci_is_the_interval_of_the_mean_over_folds(ws):
     (["run", "ood", "savee", "--prior", "foo"], "--prior must be one of"),
     (["run", "intra", "savee", "--executor", "dask"], "--executor must be one of local, ray"),
     (["report", "--metric", "foo"], "--metric must be one of"),
+    (["run", "intra", "savee", "--device", "tpu"], "--device takes cpu, cuda or cuda:N"),
 ])
 def test_bad_values_are_one_line_exit_2(ws, args, message):
     env = {**os.environ, "EMOBOX_WORKSPACE": str(ws.root)}

@@ -35,6 +35,10 @@ SchemeOption = Annotated[str | None, typer.Option(
     show_default=False)]
 SeedOption = Annotated[int, typer.Option(help="Random seed.")]
 DeviceOption = Annotated[str, typer.Option(help="cpu, cuda or cuda:N.")]
+TrainDeviceOption = Annotated[str | None, typer.Option(
+    "--device", help="Where heads train: cpu, cuda or cuda:N (default: cuda when there is a "
+    "GPU, else cpu; the same batches and float32 arithmetic either way).",
+    show_default=False)]
 LayersOption = Annotated[str, typer.Option(help="Layers to store: all, last, or "
                                            "comma-separated indices.")]
 PrecisionOption = Annotated[str, typer.Option(

@@ -26,6 +26,7 @@ from emobox.cli.options import (
     SchemeOption,
     SeedOption,
     SetOption,
+    TrainDeviceOption,
     WorkspaceOption,
     print_json,
     select_corpora,
@@ -124,6 +125,7 @@ def train_command(
     seed: SeedOption = 0,
     no_valid: NoValidOption = False,
     allow_missing: AllowMissingOption = False,
+    device: TrainDeviceOption = None,
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -142,7 +144,8 @@ def train_command(
     run = ProtocolRun("intra", corpora=(name,), models=(model,), scheme=scheme,
                       recipe_name=recipe, grid=grid, settings=tuple(setting or ()),
                       epochs=epochs, layer=layer, seed=seed, folds=tuple(fold) if fold else None,
-                      no_valid=no_valid, allow_missing=allow_missing).validate()
+                      no_valid=no_valid, allow_missing=allow_missing,
+                      device=device).validate()
     results = execute(run, ws, [name], show_progress=not json_output)
     rows = []
     with ResultsDB(ws.results, readonly=True) as db:
@@ -195,6 +198,7 @@ def run_intra_command(
     no_valid: NoValidOption = False,
     allow_missing: AllowMissingOption = False,
     executor: ExecutorOption = "local",
+    device: TrainDeviceOption = None,
     dump_config: DumpOption = None,
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
@@ -206,7 +210,7 @@ def run_intra_command(
                       models=tuple(models or ()), scheme=scheme, recipe_name=recipe, grid=grid,
                       settings=tuple(setting or ()), epochs=epochs, layer=layer, seed=seed,
                       folds=tuple(fold) if fold else None, no_valid=no_valid,
-                      allow_missing=allow_missing, executor=executor)
+                      allow_missing=allow_missing, executor=executor, device=device)
     if not _start(run, dump_config):
         _run_and_report(run, workspace, json_output)
 
@@ -233,6 +237,7 @@ def run_cross_command(
     seed: SeedOption = 0,
     allow_missing: AllowMissingOption = False,
     executor: ExecutorOption = "local",
+    device: TrainDeviceOption = None,
     dump_config: DumpOption = None,
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
@@ -244,7 +249,8 @@ def run_cross_command(
     run = ProtocolRun("cross", corpora=tuple(corpora or ()), models=tuple(models or ()),
                       labels=wanted, space=space, test_split=test_split, recipe_name=recipe,
                       grid=grid, settings=tuple(setting or ()), epochs=epochs, layer=layer,
-                      seed=seed, allow_missing=allow_missing, executor=executor)
+                      seed=seed, allow_missing=allow_missing, executor=executor,
+                      device=device)
     if not _start(run, dump_config):
         _run_and_report(run, workspace, json_output)
 
@@ -272,6 +278,7 @@ def run_ood_command(
     seed: SeedOption = 0,
     allow_missing: AllowMissingOption = False,
     executor: ExecutorOption = "local",
+    device: TrainDeviceOption = None,
     dump_config: DumpOption = None,
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
@@ -290,7 +297,7 @@ def run_ood_command(
                       models=tuple(models or ()), prior_name=prior,
                       scheme="serval" if serval_splits else scheme, recipe_name=recipe,
                       settings=tuple(setting or ()), epochs=epochs, layer=layer, seed=seed,
-                      allow_missing=allow_missing, executor=executor)
+                      allow_missing=allow_missing, executor=executor, device=device)
     if not _start(run, dump_config):
         _run_and_report(run, workspace, json_output, metric)
 
@@ -308,6 +315,7 @@ def run_layers_command(
     epochs: EpochsOption = None,
     seed: SeedOption = 0,
     executor: ExecutorOption = "local",
+    device: TrainDeviceOption = None,
     dump_config: DumpOption = None,
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
@@ -317,6 +325,6 @@ def run_layers_command(
     run = ProtocolRun("layers", corpora=tuple(corpora or ()), corpora_group=group,
                       models=tuple(models or ()), scheme=scheme, recipe_name=recipe, grid=grid,
                       settings=tuple(setting or ()), epochs=epochs, seed=seed,
-                      folds=tuple(fold) if fold else None, executor=executor)
+                      folds=tuple(fold) if fold else None, executor=executor, device=device)
     if not _start(run, dump_config):
         _run_and_report(run, workspace, json_output)

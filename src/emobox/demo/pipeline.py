@@ -57,7 +57,7 @@ def run_demo(
     protocols exactly as `emobox run intra` / `run cross` describe them (same defaults, e.g.
     cross-corpus in EmoBox's shared4 label space)."""
     intra = ProtocolRun("intra", models=(model,), recipe_name=recipe, grid=grid,
-                        epochs=epochs, seed=seed).validate()
+                        epochs=epochs, seed=seed, device=device).validate()
     cross = intra.with_(protocol="cross").validate()
     raw_folders = synthesise_demo(workspace.root / "raw", spec, show_progress=show_progress)
     corpora = list(raw_folders)

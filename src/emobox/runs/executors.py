@@ -39,7 +39,7 @@ def cells(run: ProtocolRun, workspace: Workspace, corpora: Sequence[str]) -> lis
 
     recipe = run.recipe()
     common = {"recipe": recipe, "seed": run.seed, "context": run.describe(),
-              "allow_missing": run.allow_missing}
+              "allow_missing": run.allow_missing, "device": run.device}
     models = run.model_names()
     if run.protocol in ("intra", "layers"):
         return [Cell(run.protocol, {**common, "corpus": c, "model": m,

@@ -76,6 +76,7 @@ def run_ood(
     resume: bool = True,
     context: dict | None = None,
     show_progress: bool = True,
+    device: str | None = None,
 ) -> list[RunResult]:
     """The in-domain / out-of-domain matrix of `corpora` (runs of protocol ``ood``); the
     in-domain splits are each corpus's default scheme, or `scheme` (``serval``: SER Evals'
@@ -105,7 +106,8 @@ def run_ood(
                                 space=space, classes=classes, manifests=manifests,
                                 splits=splits, stores=stores, clusters=clusters,
                                 layers=layers, seed=seed, db=db, allow_missing=allow_missing,
-                                resume=resume, context=context, bar=bar, units=units)
+                                resume=resume, context=context, bar=bar, units=units,
+                                device=device)
     return results
 
 
@@ -113,7 +115,7 @@ def _ood_row(workspace: Workspace, source: str, corpora: Sequence[str], model: s
              recipe: Recipe, prior: str, scheme: str | None, space: str, classes: list[str],
              manifests: dict, splits: dict, stores: dict, clusters: dict, layers: dict, seed: int,
              db: ResultsDB | None, allow_missing: bool, resume: bool, context: dict | None,
-             bar, units: int) -> list[RunResult]:
+             bar, units: int, device: str | None = None) -> list[RunResult]:
     """One training corpus: its in-domain cell and its out-of-domain cells."""
     store, fold_name = stores[source], next(iter(splits[source].folds))
     fold = splits[source].folds[fold_name]
@@ -141,7 +143,7 @@ def _ood_row(workspace: Workspace, source: str, corpora: Sequence[str], model: s
         manifests[source], parts["train"][0], parts["valid"][0], recipe_s, seed=seed,
         speaker_disjoint=splits[source].speaker_independent, no_valid=scheme == "serval")
     trained = train_sweep(store, train, valid, recipe_s, labels=classes, layer=layers[source],
-                          seed=seed, on_epoch=None if bar is None else
+                          seed=seed, device=device, on_epoch=None if bar is None else
                           (lambda: bar.advance(len(recipe_s.configs()))))
     results = []
     for target, key in keys.items():

@@ -252,6 +252,7 @@ def run_intra(
     protocol: str = "intra",
     context: dict[str, Any] | None = None,
     show_progress: bool = True,
+    device: str | None = None,
 ) -> list[RunResult]:
     """Train the recipe's grid on every fold of `scheme` (or the `folds` named), select on
     validation, then test; returns per-fold results. With `resume`, folds already in the
@@ -295,8 +296,8 @@ def run_intra(
                 plan.utts, parts["train"][0], parts["valid"][0], plan.recipe, seed=seed,
                 speaker_disjoint=plan.splits.speaker_independent, no_valid=no_valid)
             trained = train_sweep(plan.store, train, valid, plan.recipe, labels=labels,
-                                  layer=plan.layer, seed=seed, on_epoch=_advancer(
-                                      bar, len(plan.recipe.configs())))
+                                  layer=plan.layer, seed=seed, device=device,
+                                  on_epoch=_advancer(bar, len(plan.recipe.configs())))
             info = {"excluded_test": parts["test"][1],
                     "excluded_train": parts["train"][1] + parts["valid"][1],
                     "notes": [*plan.splits.notes, *([note] if note else []), *rule.notes()],
@@ -368,6 +369,7 @@ def run_cross(
     resume: bool = True,
     context: dict[str, Any] | None = None,
     show_progress: bool = True,
+    device: str | None = None,
 ) -> list[RunResult]:
     """For every ordered pair (i, j), i ≠ j: train on the whole of corpus i (minus its
     validation split — its official one where it has one; its own test set is a test set only
@@ -442,7 +444,7 @@ def run_cross(
             if missing:
                 raise EmoboxError(f"{source}: no training utterance of {', '.join(missing)}")
             trained = train_sweep(stores[source], train, valid, recipes[source], labels=labels,
-                                  layer=layer, seed=seed,
+                                  layer=layer, seed=seed, device=device,
                                   on_epoch=_advancer(bar, len(recipe.configs())))
             for target in corpora:
                 if target == source:
@@ -462,7 +464,7 @@ def run_layers(workspace: Workspace, corpus: str, model: str, *, scheme: str,
                folds: Sequence[str] | None = None, db: ResultsDB | None = None,
                resume: bool = True, allow_missing: bool = False, no_valid: bool = False,
                context: dict[str, Any] | None = None,
-               show_progress: bool = True) -> list[RunResult]:
+               show_progress: bool = True, device: str | None = None) -> list[RunResult]:
     """Every layer of one extraction (EmoBox evaluated only the last), from what the store
     holds: a linear probe of every layer on its pooled statistics (seconds per layer), then
     the full recipe on each layer whose frames are stored; one result per (layer, fold),
@@ -475,7 +477,7 @@ def run_layers(workspace: Workspace, corpus: str, model: str, *, scheme: str,
                              label_space=label_space, layer=layer, seed=seed, folds=folds,
                              db=db, resume=resume, allow_missing=allow_missing,
                              no_valid=no_valid, protocol="layers", context=context,
-                             show_progress=show_progress)
+                             show_progress=show_progress, device=device)
     return results
 
 

@@ -96,6 +96,7 @@ class ProtocolRun:
     no_valid: bool = False
     allow_missing: bool = False
     executor: str = "local"
+    device: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("corpora", "models", "settings", "labels", "folds"):
@@ -162,6 +163,10 @@ class ProtocolRun:
             raise EmoboxError(f"--layer must be a layer index (or -1: the last), not "
                               f"{self.layer}")
         get_label_space(self.label_space())
+        if self.device is not None:
+            from emobox.train.device import resolve_device
+
+            resolve_device(self.device)
         del recipe
         return self
 
