@@ -21,6 +21,7 @@ from emobox.cli.options import (
     print_json,
     workspace_of,
 )
+from emobox.runs.spec import PROTOCOLS
 
 plan_app = typer.Typer(help="What a protocol would cost before it runs: audio hours, disk, "
                        "training frames, FLOPs, and wall time here and on a GPU.")
@@ -139,12 +140,12 @@ def _command(protocol: str, default_recipe: str, doc: str):
     return command
 
 
-for _protocol, _recipe, _doc in (
-        ("intra", "emobox", "The cost of `run intra` (EmoBox Table 4): every fold's grid."),
-        ("cross", "emobox", "The cost of `run cross` (EmoBox Table 5): one training per "
-         "corpus (default IEMOCAP, MELD, RAVDESS, SAVEE)."),
-        ("ood", "serval", "The cost of `run ood` (SER Evals Table 3): one training per corpus, "
-         "on its first fold."),
-        ("layers", "emobox", "The cost of `run layers`: every fold's grid on every layer "
-         "whose frames are stored.")):
-    plan_app.command(_protocol)(_command(_protocol, _recipe, _doc))
+for _protocol, _doc in (
+        ("intra", "The cost of `run intra` (EmoBox Table 4): every fold's grid."),
+        ("cross", "The cost of `run cross` (EmoBox Table 5): one training per corpus (default "
+         "IEMOCAP, MELD, RAVDESS, SAVEE)."),
+        ("ood", "The cost of `run ood` (SER Evals Table 3): one training per corpus, on its "
+         "first fold."),
+        ("layers", "The cost of `run layers`: every fold's grid on every layer whose frames "
+         "are stored.")):
+    plan_app.command(_protocol)(_command(_protocol, PROTOCOLS[_protocol].recipe, _doc))
