@@ -20,4 +20,9 @@ class AudioError(EmoboxError):
 
 
 class Interrupted(EmoboxError):
-    """A long stage stopped on SIGINT/SIGTERM after saving its work; rerunning resumes."""
+    """A long stage stopped on SIGINT/SIGTERM after saving its work; rerunning resumes.
+    `signum` is the signal that stopped it (None: unknown)."""
+
+    def __init__(self, message: str, signum: int | None = None) -> None:
+        super().__init__(message)
+        self.signum = signum

@@ -30,7 +30,7 @@ class StopFlag:
     def check(self, what: str) -> None:
         if self.signal is not None:
             raise Interrupted(f"interrupted ({signal.Signals(self.signal).name}); {what} — "
-                              "rerun the same command to resume")
+                              "rerun the same command to resume", self.signal)
 
 
 @contextmanager

@@ -47,7 +47,7 @@ def interrupt_extraction(ws: Path, model: str, sig: int) -> subprocess.Completed
     proc = subprocess.Popen([*CLI, "extract", "demo-en", "-m", model, "-w", str(ws)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.monotonic() + 120
-    while not (store / "layer_0.f16").exists() and time.monotonic() < deadline:
+    while not list(store.glob("layer_*.f16")) and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(1.0)
     proc.send_signal(sig)
@@ -75,7 +75,7 @@ def test_interrupt_stops_cleanly_and_resumes(prepared_ws, model, sig):
 def test_sigterm_stops_a_transformers_extraction(prepared_ws, tiny):
     ws = prepared_ws
     stopped = interrupt_extraction(ws, str(tiny("wavlm")), signal.SIGTERM)
-    assert stopped.returncode == 130, stopped.stderr
+    assert stopped.returncode == 143, stopped.stderr  # as `run` on SIGTERM
     assert "interrupted (SIGTERM)" in stopped.stderr and "Traceback" not in stopped.stderr
 
 

@@ -44,7 +44,7 @@ def main() -> None:
         raise
     except Interrupted as exc:
         print(f"emobox: {exc}", file=sys.stderr)
-        sys.exit(143 if _terminated else 130)
+        sys.exit(143 if _terminated or exc.signum == signal.SIGTERM else 130)
     except EmoboxError as exc:
         print(f"emobox: error: {exc}", file=sys.stderr)
         sys.exit(2)
