@@ -80,11 +80,6 @@ class Bar:
         else:
             self._line()
 
-    def describe(self, text: str) -> None:
-        self.description = text
-        if self._progress is not None:
-            self._progress.update(self._task, description=text)
-
     def _line(self, force: bool = False) -> None:
         now = time.monotonic()
         if not force and now - self._last_line < self.interval:

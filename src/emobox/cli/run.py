@@ -106,7 +106,7 @@ def _report(ws, protocol: str, ids: set[str], json_output: bool, metric: str | N
         records = [r for r in db.runs(protocol=protocol) if r.key.id in ids]
     views = build_views(records, ood_metric=metric or "macro_f1")
     if json_output:
-        print_json(views_json(views)[protocol if protocol != "layers" else "layers"])
+        print_json(views_json(views)[protocol])
         return
     print_views(out, views)
 

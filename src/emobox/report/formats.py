@@ -108,18 +108,9 @@ def _pct(value: float | None) -> str:
 def paper_name(key) -> str | None:
     """The registry name of the paper model whose features a run used, or None (a paper
     figure sits only beside runs of the paper's own model)."""
-    from emobox.features import registry
+    from emobox.features.registry import paper_model
 
-    check = getattr(registry, "paper_model", None)
-    if check is not None:
-        return check(dict(key.features))
-    return key.model if key.model in {m for m, _ in _paper4()} else None
-
-
-def _paper4():
-    from emobox.report.paper import table4 as published
-
-    return published()
+    return paper_model(dict(key.features))
 
 
 def table4(rows: Sequence[IntraRow], metric: str = "ua", compare_paper: bool = False,
@@ -128,9 +119,11 @@ def table4(rows: Sequence[IntraRow], metric: str = "ua", compare_paper: bool = F
     with `metric` mean ± std over folds in percent; the best three of each corpus marked
     ¹²³ (bold: the best); with `ci` the interval of each mean (keyed by its first run id);
     with `compare_paper` a "paper" column beside each setting of a paper model."""
+    from emobox.report.paper import table4 as published
+
     if not rows:
         return []
-    paper = _paper4() if compare_paper else {}
+    paper = published() if compare_paper else {}
     labels = sorted({r.label for r in rows})
     corpora = sorted({r.corpus for r in rows})
     cell = {(r.label, r.corpus): r for r in rows}

@@ -75,14 +75,25 @@ def _differs(keys: Sequence[RunKey], name: str) -> bool:
 def caption(keys: Sequence[RunKey], skip: Sequence[str] = ()) -> str:
     """The constant fields of `keys`, in words (what every number of the table shares)."""
     varying = set(varying_fields(keys, skip))
-    parts = [DESCRIBE[f](keys[0]) for f in FIELDS
-             if f not in skip and f not in varying and f not in ("features", "labels")]
-    if "labels" not in varying and "labels" not in skip and keys[0].labels:
+    shown = [f for f in FIELDS if f not in skip and f not in varying]
+    parts = _words(keys[0], [f for f in shown if f not in ("features", "labels")])
+    if "labels" in shown and keys[0].labels:
         parts.append(DESCRIBE["labels"](keys[0]))
-    if "recipe" not in varying and "hparams" not in varying and "hparams" not in skip:
-        parts = [p for p in parts if not p.startswith("(")]
-        parts = [f"{p} {_hparams(keys[0])}" if p.startswith("recipe ") else p for p in parts]
     return " · ".join(parts)
+
+
+def _words(key: RunKey, names: Sequence[str]) -> list[str]:
+    """Each named field of `key` in words; a recipe and its hyperparameters, when both are
+    named, as one ("recipe emobox-v2 (lr∈{…})")."""
+    parts = []
+    for f in names:
+        if f == "hparams" and "recipe" in names:
+            continue
+        text = DESCRIBE[f](key)
+        if f == "recipe" and "hparams" in names:
+            text += f" {_hparams(key)}"
+        parts.append(text)
+    return parts
 
 
 def per_row_fields(keys: Sequence[RunKey], row: Callable[[RunKey], str],
@@ -124,11 +135,4 @@ def per_row_caption(keys: Sequence[RunKey], fields_: Sequence[str],
 def variant_label(key: RunKey, varying: Sequence[str], *, with_model: bool = True) -> str:
     """The label of one setting among others: the model and each differing field."""
     parts = [key.model] if with_model else []
-    for f in varying:
-        if f == "model" or (f == "hparams" and "recipe" in varying):
-            continue
-        text = DESCRIBE[f](key)
-        if f == "recipe" and "hparams" in varying:
-            text += f" {_hparams(key)}"
-        parts.append(text)
-    return " · ".join(parts)
+    return " · ".join(parts + _words(key, [f for f in varying if f != "model"]))

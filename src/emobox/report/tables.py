@@ -156,11 +156,17 @@ def intra_json(rows: Sequence[IntraRow]) -> list[dict[str, Any]]:
 class Cells:
     """A matrix of cells that knows the cells its grid should have (`expected`)."""
 
+    key: RunKey
     matrix: dict[tuple[str, str], float]
 
     @property
     def expected(self) -> list[tuple[str, str]]:
         raise NotImplementedError
+
+    @property
+    def corpora(self) -> list[str]:
+        """The corpus set of the grid (its key's; else the corpora of the cells present)."""
+        return list(self.key.corpora) or sorted({c for p in self.matrix for c in p})
 
     @property
     def missing(self) -> list[tuple[str, str]]:
@@ -193,8 +199,7 @@ class CrossMatrix(Cells):
     @property
     def expected(self) -> list[tuple[str, str]]:
         """Every ordered pair of the corpus set."""
-        corpora = list(self.key.corpora) or sorted({c for p in self.matrix for c in p})
-        return [(i, j) for i in corpora for j in corpora if i != j]
+        return [(i, j) for i in self.corpora for j in self.corpora if i != j]
 
     @property
     def average(self) -> float | None:
@@ -241,8 +246,7 @@ class OodMatrix(Cells):
     @property
     def expected(self) -> list[tuple[str, str]]:
         """The diagonal of every corpus of the set, and each pair within a cluster."""
-        corpora = list(self.key.corpora) or sorted({c for p in self.matrix for c in p})
-        return [(i, j) for i in corpora for j in corpora if i == j or (
+        return [(i, j) for i in self.corpora for j in self.corpora if i == j or (
             self.clusters.get(i) and self.clusters.get(i) == self.clusters.get(j))]
 
     @property

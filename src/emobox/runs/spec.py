@@ -141,7 +141,7 @@ class ProtocolRun:
         from emobox.train.adjust import PRIORS
 
         protocol_of(self.protocol)
-        recipe = self.recipe()  # types and ranges of --set / --grid / --epochs
+        self.recipe()  # types and ranges of --set / --grid / --epochs
         if self.corpora_group is not None and self.corpora_group not in CORPUS_GROUPS:
             raise EmoboxError(f"--corpora takes {', '.join(CORPUS_GROUPS)}, not "
                               f"{self.corpora_group!r}")
@@ -167,7 +167,6 @@ class ProtocolRun:
             from emobox.train.device import resolve_device
 
             resolve_device(self.device)
-        del recipe
         return self
 
     # ---- the saved description (``run --config`` files)
@@ -178,7 +177,6 @@ class ProtocolRun:
             value = getattr(self, f.name)
             if value != f.default and value not in ((), None):
                 data[f.name] = list(value) if isinstance(value, tuple) else value
-        data["protocol"] = self.protocol
         return data
 
     @classmethod
