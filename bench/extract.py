@@ -21,7 +21,6 @@ import argparse
 import dataclasses
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
 import torch  # noqa: E402
+from common import peak_rss_kb, write_results  # noqa: E402
 
 from emobox.audio import load  # noqa: E402
 from emobox.features import FeatureStore, extract_corpus, get_extractor  # noqa: E402
@@ -271,14 +271,6 @@ def rss_child(model: str, root: str, manifest: str, store: str) -> None:
     print(peak_rss_kb())
 
 
-def peak_rss_kb() -> int:
-    """This process's peak resident memory (kB): ``VmHWM``, the high-water mark of its own
-    address space. Not ``ru_maxrss``: Linux carries that over ``exec`` from the forked copy
-    of the parent, so a child started by a 3 GB parent reports 3 GB whatever it uses."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def peak_rss(model: str, root: Path, utts: list[Utterance], work: Path, tag: str) -> int:
@@ -436,9 +428,7 @@ def main() -> None:
     res.update(cuda_run(model_path, root, speed, work))
     res["goals"] = GOALS
     res["wall_seconds"] = round(time.perf_counter() - started, 1)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(res, indent=2) + "\n")
-    print(json.dumps(res, indent=2))
+    write_results(args.output, res)
 
 
 def cpu_model() -> str:

@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
+from common import peak_rss_kb, write_results  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "scale.local.json"
 #: Utterances per class at least, so that every fold's train part keeps ≥ 3 of each class and
@@ -151,12 +152,6 @@ def child(args_file: Path) -> None:
         {"seconds": seconds, "peak_rss_kb": peak_rss_kb()}))
 
 
-def peak_rss_kb() -> int:
-    """This process's peak resident memory: ``VmHWM`` (see bench/extract.py)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
 
 
 def disk(path: Path) -> int:
@@ -294,9 +289,7 @@ def main() -> None:
                 "utilisation): no GPU was available to measure in this session"},
         "wall_seconds": round(time.perf_counter() - started, 1),
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(res, indent=2) + "\n")
-    print(json.dumps(res, indent=2))
+    write_results(args.output, res)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ bench/results/train.local.json (or --output) and prints it. Not a test.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import statistics
@@ -34,6 +33,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from common import write_results  # noqa: E402
 
 from emobox.features import FeatureStore, extract_corpus, get_extractor  # noqa: E402
 from emobox.features.precision import NATIVE_BF16_FLAGS, cpu_flags  # noqa: E402
@@ -234,9 +235,7 @@ def main() -> None:
         "goals": {"speedup_vs_baseline": 20, "ua_difference_max_points": 1.0},
         "wall_seconds": round(time.perf_counter() - started, 1),
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(res, indent=2) + "\n")
-    print(json.dumps(res, indent=2))
+    write_results(args.output, res)
 
 
 if __name__ == "__main__":
