@@ -45,8 +45,8 @@ def report_command(
     from emobox.errors import EmoboxError
     from emobox.features import store_name
     from emobox.metrics import METRICS
-    from emobox.report.formats import FORMATS, layer_grids, table3, table4, table5
-    from emobox.report.views import build_views, print_views, views_json
+    from emobox.report.formats import FORMATS
+    from emobox.report.views import build_views, print_views, report_grids, views_json
     from emobox.runs.results import ResultsDB
 
     if fmt not in FORMATS:
@@ -79,8 +79,8 @@ def report_command(
         return
     ci_note = (f"[low, high]: 95 % bootstrap interval of the mean over folds "
                f"({BOOTSTRAP_NOTE})") if ci else ""
-    grids = [*table4(views.intra, metric, compare_paper, intervals, ci_note),
-             *table5(views.cross, compare_paper), *table3(views.ood), *layer_grids(views.layers)]
+    grids = [g for _, g in report_grids(views, metric=metric, compare_paper=compare_paper,
+                                        intervals=intervals, ci_note=ci_note)]
     if fmt != "rich":
         typer.echo("\n".join(g.render(fmt) for g in grids), nl=False)
     elif compare_paper or ci:

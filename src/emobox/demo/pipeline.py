@@ -19,9 +19,8 @@ from emobox.manifest import read_manifest
 from emobox.partition import default_scheme, partition
 from emobox.progress import console
 from emobox.report import CrossMatrix, IntraRow
-from emobox.report.formats import table4, table5
 from emobox.report.html import build_site
-from emobox.report.views import build_views
+from emobox.report.views import build_views, report_grids
 from emobox.runs.executors import execute
 from emobox.runs.results import ResultsDB
 from emobox.runs.spec import DEFAULT_MODEL, ProtocolRun
@@ -83,7 +82,6 @@ def run_demo(
     views = build_views(records)
     report = workspace.reports / "report.md"
     report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text("\n".join(g.markdown() for g in [*table4(views.intra),
-                                                        *table5(views.cross)]),
+    report.write_text("\n".join(g.markdown() for _, g in report_grids(views)),
                       encoding="utf-8")
     return DemoResult(corpora, store, views.intra, views.cross, report, html)

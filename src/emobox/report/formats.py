@@ -45,6 +45,8 @@ class Grid:
     columns: list[str]
     rows: list[list[str]]
     bold: set[tuple[int, int]] = field(default_factory=set)  # (row, column) cells to stress
+    links: dict[tuple[int, int], str] = field(default_factory=dict)  # cell -> its run id
+    tips: dict[tuple[int, int], str] = field(default_factory=dict)  # cell -> hover text (HTML)
 
     def markdown(self) -> str:
         def cell(i: int, j: int, text: str) -> str:
@@ -133,7 +135,7 @@ def table4(rows: Sequence[IntraRow], metric: str = "ua", compare_paper: bool = F
         columns.append(lab)
         if compare_paper:
             columns.append(f"{lab} (paper)")
-    out, bold = [], set()
+    out, bold, links = [], set(), {}
     for i, corpus in enumerate(corpora):
         values = {lab: cell[(lab, corpus)].stats[metric][0] for lab in labels
                   if (lab, corpus) in cell}
@@ -142,6 +144,8 @@ def table4(rows: Sequence[IntraRow], metric: str = "ua", compare_paper: bool = F
         for lab in labels:
             r = cell.get((lab, corpus))
             text = "" if r is None else r.value(metric)
+            if r is not None:
+                links[(i, len(line))] = r.run_ids[0]
             if r is not None and ci and r.run_ids[0] in ci:
                 low, high = ci[r.run_ids[0]]
                 text += f" [{100 * low:.1f}, {100 * high:.1f}]"
@@ -161,7 +165,8 @@ def table4(rows: Sequence[IntraRow], metric: str = "ua", compare_paper: bool = F
         note += f" · {ci_note}"
     if compare_paper:
         note += " · paper: EmoBox Table 4, beside runs of the paper's own model only"
-    return [Grid(f"Intra-corpus {name} (EmoBox Table 4 layout)", note, columns, out, bold)]
+    return [Grid(f"Intra-corpus {name} (EmoBox Table 4 layout)", note, columns, out, bold,
+                 links)]
 
 
 def table5(matrices: Sequence[CrossMatrix], compare_paper: bool = False) -> list[Grid]:
@@ -177,11 +182,13 @@ def table5(matrices: Sequence[CrossMatrix], compare_paper: bool = False) -> list
     columns = ["train → test"]
     for m in matrices:
         columns += [m.label] + ([f"{m.label} (paper)"] if compare_paper else [])
-    rows = []
+    rows, links = [], {}
     for i, j in pairs:
         line = [f"{i} → {j}"]
         for m in matrices:
             value = m.matrix.get((i, j))
+            if (i, j) in m.runs:
+                links[(len(rows), len(line))] = m.runs[(i, j)]
             line.append(_pct(value) if value is not None else
                         "missing" if (i, j) in m.expected else "")
             if compare_paper:
@@ -197,7 +204,7 @@ def table5(matrices: Sequence[CrossMatrix], compare_paper: bool = False) -> list
     rows.append(avg)
     notes = sorted({m.caption for m in matrices})
     return [Grid("Cross-corpus accuracy, percent (EmoBox Table 5 layout)",
-                 " | ".join(notes), columns, rows)]
+                 " | ".join(notes), columns, rows, links=links)]
 
 
 def table3(matrices: Sequence[OodMatrix]) -> list[Grid]:

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from emobox.report import plots
-from emobox.report.formats import Grid, layer_grids, table3, table4, table5
-from emobox.report.views import build_views
+from emobox.report.formats import Grid
+from emobox.report.views import build_views, report_grids
 from emobox.runs.results import ResultsDB, RunRecord
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}
@@ -41,11 +41,21 @@ def _page(title: str, body: str) -> str:
             f"<script>{SORT_JS}</script></body></html>\n")
 
 
+def _cell(grid: Grid, i: int, j: int, text: str) -> str:
+    """One table cell: bold where stressed, linked to its run page, its tip on hover."""
+    body = _e(text)
+    if (i, j) in grid.bold:
+        body = f"<b>{body}</b>"
+    if (i, j) in grid.links:
+        body = f"<a href='runs/{_e(grid.links[(i, j)])}.html'>{body}</a>"
+    tip = grid.tips.get((i, j))
+    return f"<td title='{_e(tip)}'>{body}</td>" if tip else f"<td>{body}</td>"
+
+
 def _grid(grid: Grid, table_id: str) -> str:
     head = "".join(f"<th>{_e(c)}</th>" for c in grid.columns)
-    rows = "".join("<tr>" + "".join(
-        f"<td>{'<b>' if (i, j) in grid.bold else ''}{_e(c)}{'</b>' if (i, j) in grid.bold else ''}"
-        "</td>" for j, c in enumerate(row)) + "</tr>" for i, row in enumerate(grid.rows))
+    rows = "".join("<tr>" + "".join(_cell(grid, i, j, c) for j, c in enumerate(row)) + "</tr>"
+                   for i, row in enumerate(grid.rows))
     return (f"<h2>{_e(grid.title)}</h2><p class='note'>{_e(grid.note)}</p>"
             f"<table class='sortable' id='{_e(table_id)}'><thead><tr>{head}</tr></thead>"
             f"<tbody>{rows}</tbody></table>")
@@ -67,11 +77,8 @@ def build_site(db: ResultsDB, out: str | Path, records: Sequence[RunRecord] | No
     views = build_views(records)
     listed = [r for r in records if not r.key.protocol.endswith("-config")]
     sections: list[str] = []
-    grids = [(f"{kind}-{n}", grid) for kind, made in (
-        ("intra", table4(views.intra, compare_paper=compare_paper)),
-        ("cross", table5(views.cross, compare_paper=compare_paper)),
-        ("ood", table3(views.ood)), ("layers", layer_grids(views.layers)))
-        for n, grid in enumerate(made)]
+    grids = [(f"{kind}-{n}", grid) for n, (kind, grid)
+             in enumerate(report_grids(views, compare_paper=compare_paper))]
     plotted = len(views.cross) + len(views.ood) + len(views.layers) + 1
     with progress_bar("HTML report", len(grids) + plotted + len(listed), "pages and plots",
                       show_progress) as bar:

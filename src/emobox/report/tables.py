@@ -158,6 +158,7 @@ class Cells:
 
     key: RunKey
     matrix: dict[tuple[str, str], float]
+    runs: dict[tuple[str, str], str]  # the run id behind each cell
 
     @property
     def expected(self) -> list[tuple[str, str]]:
@@ -193,6 +194,7 @@ class CrossMatrix(Cells):
     model: str
     key: RunKey
     matrix: dict[tuple[str, str], float]
+    runs: dict[tuple[str, str], str] = field(default_factory=dict)
     label: str = ""
     caption: str = ""
 
@@ -216,7 +218,9 @@ def cross_matrices(records: Sequence[RunRecord], metric: str = "wa") -> list[Cro
             groups[r.key.group("train_corpus", "test_corpus", "features")].append(r)
     out = [CrossMatrix(runs[0].key.model, runs[0].key,
                        {(r.key.train_corpus, r.key.test_corpus): float(r.metrics[metric])
-                        for r in runs}) for runs in groups.values()]
+                        for r in runs},
+                       {(r.key.train_corpus, r.key.test_corpus): r.run_id for r in runs})
+           for runs in groups.values()]
     _label(out, skip=("features",))
     return sorted(out, key=lambda m: m.label)
 
@@ -240,6 +244,7 @@ class OodMatrix(Cells):
     matrix: dict[tuple[str, str], float]
     metric: str
     clusters: dict[str, str | None] = field(default_factory=dict)
+    runs: dict[tuple[str, str], str] = field(default_factory=dict)
     label: str = ""
     caption: str = ""
 
@@ -285,7 +290,9 @@ def ood_matrices(records: Sequence[RunRecord], metric: str = "macro_f1") -> list
             key = next((r.key for r in cells if r.key.prior == prior), cells[0].key)
             out.append(OodMatrix(key.model, key, {(r.key.train_corpus, r.key.test_corpus):
                                                   float(r.metrics[metric]) for r in cells},
-                                 metric, clusters))
+                                 metric, clusters,
+                                 {(r.key.train_corpus, r.key.test_corpus): r.run_id
+                                  for r in cells}))
     _label(out, skip=("features", "fold", "scheme_params"))
     return sorted(out, key=lambda m: m.label)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emobox.report.tables import (
     CrossMatrix,
@@ -23,6 +23,9 @@ from emobox.report.tables import (
 )
 from emobox.runs.results import RunRecord
 
+if TYPE_CHECKING:
+    from emobox.report.formats import Grid
+
 
 @dataclass
 class Views:
@@ -37,6 +40,20 @@ class Views:
 def build_views(records: Sequence[RunRecord], *, ood_metric: str = "macro_f1") -> Views:
     return Views(intra_rows(records), cross_matrices(records),
                  ood_matrices(records, ood_metric), layer_curves(records))
+
+
+def report_grids(views: Views, *, metric: str = "ua", compare_paper: bool = False,
+                 intervals: dict[str, tuple[float, float]] | None = None,
+                 ci_note: str = "") -> list[tuple[str, Grid]]:
+    """Every table of a report as (kind, grid), in the order shown — the one list that the
+    terminal, the text formats and the HTML site render."""
+    from emobox.report.formats import layer_grids, table3, table4, table5
+
+    return [*(("intra", g) for g in table4(views.intra, metric, compare_paper, intervals,
+                                            ci_note)),
+            *(("cross", g) for g in table5(views.cross, compare_paper)),
+            *(("ood", g) for g in table3(views.ood)),
+            *(("layers", g) for g in layer_grids(views.layers))]
 
 
 def print_views(console: Any, views: Views) -> None:
