@@ -21,7 +21,8 @@ from emobox.train import EMOBOX, SERVAL
 from emobox.workspace import Workspace
 
 #: A fixed machine, so that the tests do not spend a second calibrating.
-RATES = cost.Rates(matmul_flop_s=300e9, train_flop_s=100e9, step_s=2e-3, eval_s=5e-4)
+RATES = cost.Rates(matmul_flop_s=300e9, extract_flop_s=159e9, train_flop_s=100e9, step_s=2e-3,
+                   eval_s=5e-4)
 
 
 @pytest.fixture
@@ -122,7 +123,8 @@ def test_calibration_measures_this_machine():
     rates = cost.calibrate(0.2)
     assert rates.matmul_flop_s > 1e8 and rates.train_flop_s > 1e8
     assert 0 < rates.step_s < 5 and 0 < rates.eval_s < 5
-    assert rates.extract_flop_s == pytest.approx(rates.matmul_flop_s * cost.EXTRACT_EFFICIENCY)
+    # an encoder forward pass runs below the matmul peak, and at a real fraction of it
+    assert 0.05 * rates.matmul_flop_s < rates.extract_flop_s < 2 * rates.matmul_flop_s
 
 
 def test_whisper_pad30_costs_its_windows(tmp_path):

@@ -96,8 +96,8 @@ def _plan(protocol: str, corpora: list[str] | None, group: str | None,
                       f"{t['train_flop']:.2g}", _duration(t["seconds_here"]),
                       _duration(t["seconds_gpu"]), style="bold" if name == "total" else None)
     out.print(table)
-    out.print(f"[dim]here: float32 matmul {rates.matmul_flop_s / 1e9:.0f} GFLOP/s (extraction "
-              f"at {cost.EXTRACT_EFFICIENCY:.0%} of it), sweep step "
+    out.print(f"[dim]here: encoder forward {rates.extract_flop_s / 1e9:.0f} GFLOP/s (float32 "
+              f"matmul {rates.matmul_flop_s / 1e9:.0f}), sweep step "
               f"{rates.train_flop_s / 1e9:.0f} GFLOP/s + {1e3 * rates.step_s:.1f} ms; GPU: "
               f"assumed, not measured[/]", soft_wrap=True)
 

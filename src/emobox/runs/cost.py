@@ -9,7 +9,10 @@ configurations and epochs from the recipe.
 
 The time model (`Rates`, measured by `calibrate` in about a second):
 
-* extraction: FLOPs ÷ (this machine's float32 matmul rate, 2048³ products × `EXTRACT_EFFICIENCY`);
+* extraction: FLOPs ÷ the model-FLOP rate of a real encoder forward pass here (a WavLM with
+  base's feature encoder and width and `CALIBRATION_BLOCKS` blocks, random weights, on
+  `CALIBRATION_AUDIO_S` seconds of audio: the same convolutions, attention and matmuls, in the
+  same float32, as `extract` runs — its FLOPs counted by the same formula as the plan's);
 * training, per run: the head's FLOPs — ≈ 6·D·Σh per trained frame and epoch (forward and
   backward of D→h for every configuration stacked), 2·D·Σh per validation frame and epoch —
   at the rate a real sweep step reaches, plus a fixed cost per optimisation step and per
@@ -41,9 +44,10 @@ from emobox.train.recipe import Recipe
 from emobox.workspace import Workspace
 
 PROTOCOLS = ("intra", "cross", "ood", "layers")
-#: Achieved extraction FLOP/s over the float32 matmul peak of 2048³ products: WavLM base,
-#: 2-core Xeon, bench/extract.py --quick (bench/results/extract.json: 175.6 / 328.8 GFLOP/s).
-EXTRACT_EFFICIENCY = 0.53
+#: The encoder the extraction rate is measured on: WavLM base's front end and width, this many
+#: transformer blocks, on this much audio (one forward pass ≈ 0.15–0.3 s on 2 cores).
+CALIBRATION_BLOCKS = 2
+CALIBRATION_AUDIO_S = 4.0
 #: Share of a corpus tested when no partition of it is known (EmoBox's random-25 rule).
 UNPARTITIONED_TEST = 0.25
 #: The head the calibration steps: the EmoBox grid's four configurations on D = 1024.
@@ -53,22 +57,20 @@ CALIBRATION_HIDDEN = (128, 128, 256, 256)
 
 @dataclass(frozen=True)
 class Rates:
-    """This machine's speeds: float32 matmul FLOP/s; the head arithmetic's FLOP/s in a sweep
-    step; seconds per optimisation step and per evaluation batch besides the arithmetic, and
-    per epoch and configuration (scoring its validation predictions)."""
+    """This machine's speeds: float32 matmul FLOP/s (for reference); the model FLOP/s of an
+    encoder forward pass (extraction); the head arithmetic's FLOP/s in a sweep step; seconds
+    per optimisation step and per evaluation batch besides the arithmetic, and per epoch and
+    configuration (scoring its validation predictions)."""
 
     matmul_flop_s: float
+    extract_flop_s: float
     train_flop_s: float
     step_s: float
     eval_s: float
     score_s: float = 0.0
 
-    @property
-    def extract_flop_s(self) -> float:
-        return self.matmul_flop_s * EXTRACT_EFFICIENCY
-
     def to_dict(self) -> dict[str, float]:
-        return {**asdict(self), "extract_flop_s": self.extract_flop_s}
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -87,10 +89,46 @@ class GPU:
         return asdict(self)
 
 
+def encoder_flop_s(budget: float = 0.4) -> float:
+    """Model FLOP/s of an encoder forward pass here (see the module's docstring): the best
+    of repeated passes within about `budget` seconds, after a warm-up pass."""
+    import torch
+    from transformers import WavLMConfig, WavLMModel
+
+    from emobox.audio import TARGET_SAMPLE_RATE
+    from emobox.features import hf
+    from emobox.features.families import adapter_of
+
+    config = WavLMConfig(num_hidden_layers=CALIBRATION_BLOCKS)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = WavLMModel(config).eval()
+    hf.fast_wavlm_attention(model)
+    audio = torch.randn(1, int(CALIBRATION_AUDIO_S * TARGET_SAMPLE_RATE))
+    adapter = adapter_of("wavlm")
+    flop = CALIBRATION_AUDIO_S * adapter.flop_per_second(
+        adapter.arch_from_config(config.to_dict()), TARGET_SAMPLE_RATE, CALIBRATION_AUDIO_S)
+    with torch.inference_mode():
+        return flop / _best(lambda: model(audio), budget)
+
+
+def _best(fn, budget: float) -> float:
+    """The fastest of `fn`'s timed calls (at least two, within about `budget` seconds, after
+    one untimed call)."""
+    fn()
+    times, start = [], time.perf_counter()
+    while len(times) < 2 or time.perf_counter() - start < budget:
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
 def calibrate(seconds: float = 1.0) -> Rates:
-    """Measure `Rates` here in about `seconds`: the matmul rate, then the real sweep step
-    (`train_step` of the EmoBox grid's four stacked heads, D = 1024) on a small and a large
-    packed batch, and an evaluation forward pass."""
+    """Measure `Rates` here in about `seconds` (plus building the encoder): the matmul rate,
+    an encoder forward pass, then the real sweep step (`train_step` of the EmoBox grid's four
+    stacked heads, D = 1024) on a small and a large packed batch, and an evaluation forward
+    pass."""
     import torch
 
     from emobox.metrics import evaluate
@@ -98,18 +136,10 @@ def calibrate(seconds: float = 1.0) -> Rates:
     from emobox.train.optim import StackedAdam
     from emobox.train.sweep import train_step
 
-    def best(fn, budget: float) -> float:
-        fn()
-        times, start = [], time.perf_counter()
-        while len(times) < 2 or time.perf_counter() - start < budget:
-            t = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t)
-        return min(times)
-
     n = 2048
     a, b = torch.randn(n, n), torch.randn(n, n)
-    matmul = 2 * n**3 / best(lambda: a @ b, 0.3 * seconds)
+    matmul = 2 * n**3 / _best(lambda: a @ b, 0.15 * seconds)
+    extract = encoder_flop_s(0.3 * seconds)
     heads = StackedHeads("emobox", CALIBRATION_DIM, 4, list(CALIBRATION_HIDDEN))
     optimiser = StackedAdam(heads.trainable(), [1e-4] * len(CALIBRATION_HIDDEN))
     smoothing = torch.zeros(len(CALIBRATION_HIDDEN))
@@ -125,16 +155,16 @@ def calibrate(seconds: float = 1.0) -> Rates:
     def step(data) -> None:
         train_step(heads, optimiser, data, target, smoothing, grad_clip=None, factor=1.0)
 
-    t_small = best(lambda: step(small), 0.15 * seconds)
-    t_large = best(lambda: step(large), 0.4 * seconds)
+    t_small = _best(lambda: step(small), 0.15 * seconds)
+    t_large = _best(lambda: step(large), 0.4 * seconds)
     with torch.no_grad():
-        t_eval = best(lambda: heads.packed(*small), 0.1 * seconds)
+        t_eval = _best(lambda: heads.packed(*small), 0.1 * seconds)
     labels = [str(i) for i in range(8)]
     truth = [labels[i % 8] for i in range(32)]
-    t_score = best(lambda: evaluate(truth, truth[::-1], labels), 0.05 * seconds)
+    t_score = _best(lambda: evaluate(truth, truth[::-1], labels), 0.05 * seconds)
     per_frame = max(t_large - t_small, 1e-9) / (len(large[0]) - len(small[0]))
-    return Rates(matmul, head_flop(CALIBRATION_DIM, sum(CALIBRATION_HIDDEN)) / per_frame,
-                 t_small, t_eval, t_score)
+    return Rates(matmul, extract, head_flop(CALIBRATION_DIM, sum(CALIBRATION_HIDDEN))
+                 / per_frame, t_small, t_eval, t_score)
 
 
 def head_flop(dim: int, hidden_sum: int, *, train: bool = True) -> float:
