@@ -197,3 +197,13 @@ def test_splits_roundtrip_and_legacy_load(tmp_path):
     splits = partition(utts, "loso")
     path = splits.save(tmp_path / "s.json")
     assert Splits.load(path).to_dict() == splits.to_dict()
+
+
+@pytest.mark.parametrize("n", [7, 9, 10, 13])
+def test_random_split_sizes_as_serval(n):
+    """SER Evals' torch random_split: train int(N · 0.8), test the rest (7 → 5 + 2, where
+    rounding 0.2 · N would test 1)."""
+    utts = make("x", ["s0"], per_label=1, labels=tuple(f"L{i}" for i in range(n)))
+    fold = next(iter(partition(utts, "random", seed=34).folds.values()))
+    assert len(fold.train) == int(n * 0.8) and len(fold.test) == n - int(n * 0.8)
+    assert sorted(fold.train + fold.test) == sorted(u.key for u in utts)

@@ -375,11 +375,13 @@ def stratified(utts: list[Utterance], *, seed: int = 0, test_fraction: float = 0
 def random_split(utts: list[Utterance], *, seed: int = 0, test_fraction: float = 0.2
                  ) -> list[Fold]:
     """One fold: `test_fraction` of the utterances drawn at random (not stratified, not
-    speaker-independent) — SER Evals' split (80/20, seed 34) with ``--serval-splits``."""
+    speaker-independent) — SER Evals' split (80/20, seed 34) with ``--serval-splits``. As
+    there (serval ``models/main.py`` L48–64, ``random_split`` into ``int(N · 0.8)`` and the
+    rest), train gets ``int(N · (1 − test_fraction))`` utterances and test the remainder."""
     if not 0 < test_fraction < 1:
         raise EmoboxError(f"test fraction must be in (0, 1), not {test_fraction}")
     keys = sorted(u.key for u in utts)
     random.Random(seed).shuffle(keys)
-    test = set(keys[: int(round(test_fraction * len(keys)))])
+    test = set(keys[int(len(keys) * (1 - test_fraction)):])
     return [Fold(train=[u.key for u in utts if u.key not in test], valid=[],
                  test=[u.key for u in utts if u.key in test])]
