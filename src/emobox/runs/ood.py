@@ -141,7 +141,8 @@ def _ood_row(workspace: Workspace, source: str, corpora: Sequence[str], model: s
     parts = rule.parts(parts)
     train, valid, note = split_validation(
         manifests[source], parts["train"][0], parts["valid"][0], recipe_s, seed=seed,
-        speaker_disjoint=splits[source].speaker_independent, no_valid=scheme == "serval")
+        speaker_disjoint=splits[source].speaker_independent, no_valid=scheme == "serval",
+        no_valid_why="--serval-splits, as SER Evals trains")
     trained = train_sweep(store, train, valid, recipe_s, labels=classes, layer=layers[source],
                           seed=seed, device=device, on_epoch=None if bar is None else
                           (lambda: bar.advance(len(recipe_s.configs()))))

@@ -177,14 +177,16 @@ def stored(db: ResultsDB | None, key: RunKey, *, head: bool = True) -> RunResult
 
 def split_validation(utts: Sequence[Utterance], train: Sequence[tuple[str, str]],
                      valid: Sequence[tuple[str, str]], recipe: Recipe, *, seed: int,
-                     speaker_disjoint: bool, no_valid: bool
+                     speaker_disjoint: bool, no_valid: bool,
+                     no_valid_why: str = "--no-valid"
                      ) -> tuple[list[tuple[str, str]], list[tuple[str, str]], str | None]:
     """The fold's validation set, never missing silently: with `no_valid` none (the last epoch
-    is kept, and the run says so); an empty one (e.g. folds imported from EmoBox's files) gets
-    `recipe.valid_fraction` of train, speaker-disjoint where possible. Returns train, valid and
-    a note."""
+    is kept, and the run's note says so and why: `no_valid_why`); an empty one (e.g. folds
+    imported from EmoBox's files) gets `recipe.valid_fraction` of train, speaker-disjoint where
+    possible. Returns train, valid and a note."""
     if no_valid:
-        return list(train) + list(valid), [], "no validation (--no-valid): last epoch kept"
+        return (list(train) + list(valid), [],
+                f"no validation ({no_valid_why}): last epoch kept")
     if valid or not recipe.valid_fraction:
         return list(train), list(valid), None
     by_key = {u.key: u for u in utts}
