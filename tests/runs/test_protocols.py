@@ -199,3 +199,16 @@ def test_a_grid_cell_runs_the_same_in_process_or_on_an_executor(tmp_path):
     assert len(first) == 2  # the linear probe and the recipe on the one stored layer
     with pytest.raises(Exception, match="--executor must be one of local, ray"):
         run_tasks([], "dask")
+
+
+def test_no_validation_note_names_its_cause():
+    from emobox.runs.protocols import split_validation
+
+    train, valid = [("a", "x"), ("b", "y")], [("c", "x")]
+    kept, held, note = split_validation([], train, valid, get_recipe("serval"), seed=0,
+                                        speaker_disjoint=False, no_valid=True,
+                                        no_valid_why="--serval-splits, as SER Evals trains")
+    assert kept == train + valid and held == []
+    assert note == "no validation (--serval-splits, as SER Evals trains): last epoch kept"
+    assert "(--no-valid)" in split_validation([], train, valid, get_recipe("serval"), seed=0,
+                                              speaker_disjoint=False, no_valid=True)[2]
