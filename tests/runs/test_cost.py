@@ -125,6 +125,22 @@ def test_calibration_measures_this_machine():
     assert 0 < rates.step_s < 5 and 0 < rates.eval_s < 5
     # an encoder forward pass runs below the matmul peak, and at a real fraction of it
     assert 0.05 * rates.matmul_flop_s < rates.extract_flop_s < 2 * rates.matmul_flop_s
+    from emobox.features.precision import native_bf16
+
+    assert (rates.extract_bf16_flop_s is not None) == native_bf16()
+
+
+def test_plan_times_extraction_at_the_precision_extract_picks(monkeypatch):
+    """bf16 where `--precision auto` picks it (native bf16, a faithful family), else fp32."""
+    from emobox.features import precision
+
+    rates = cost.Rates(1e11, extract_flop_s=1e11, train_flop_s=1e11, step_s=0, eval_s=0,
+                       extract_bf16_flop_s=3e11)
+    monkeypatch.setattr(precision, "native_bf16", lambda: True)
+    assert rates.extract_rate("wavlm") == 3e11
+    assert rates.extract_rate("whisper") == 1e11  # kept float32: bf16 is not faithful there
+    monkeypatch.setattr(precision, "native_bf16", lambda: False)
+    assert rates.extract_rate("wavlm") == 1e11
 
 
 def test_whisper_pad30_costs_its_windows(tmp_path):

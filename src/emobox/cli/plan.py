@@ -96,8 +96,10 @@ def _plan(protocol: str, corpora: list[str] | None, group: str | None,
                       f"{t['train_flop']:.2g}", _duration(t["seconds_here"]),
                       _duration(t["seconds_gpu"]), style="bold" if name == "total" else None)
     out.print(table)
-    out.print(f"[dim]here: encoder forward {rates.extract_flop_s / 1e9:.0f} GFLOP/s (float32 "
-              f"matmul {rates.matmul_flop_s / 1e9:.0f}), sweep step "
+    bf16 = (f", bf16 {rates.extract_bf16_flop_s / 1e9:.0f}" if rates.extract_bf16_flop_s
+            else "")
+    out.print(f"[dim]here: encoder forward {rates.extract_flop_s / 1e9:.0f} GFLOP/s float32{bf16}"
+              f" (float32 matmul {rates.matmul_flop_s / 1e9:.0f}), sweep step "
               f"{rates.train_flop_s / 1e9:.0f} GFLOP/s + {1e3 * rates.step_s:.1f} ms; GPU: "
               f"assumed, not measured[/]", soft_wrap=True)
 

@@ -11,8 +11,10 @@ The time model (`Rates`, measured by `calibrate` in about a second):
 
 * extraction: FLOPs ÷ the model-FLOP rate of a real encoder forward pass here (a WavLM with
   base's feature encoder and width and `CALIBRATION_BLOCKS` blocks, random weights, on
-  `CALIBRATION_AUDIO_S` seconds of audio: the same convolutions, attention and matmuls, in the
-  same float32, as `extract` runs — its FLOPs counted by the same formula as the plan's);
+  `CALIBRATION_AUDIO_S` seconds of audio: the same convolutions, attention and matmuls as
+  `extract` runs — its FLOPs counted by the same formula as the plan's), in float32 and, on a
+  CPU with native bf16, in bf16 too: each model at the precision ``--precision auto`` gives
+  its family here;
 * training, per run: the head's FLOPs — ≈ 6·D·Σh per trained frame and epoch (forward and
   backward of D→h for every configuration stacked), 2·D·Σh per validation frame and epoch —
   at the rate a real sweep step reaches, plus a fixed cost per optimisation step and per
@@ -68,8 +70,18 @@ class Rates:
     step_s: float
     eval_s: float
     score_s: float = 0.0
+    extract_bf16_flop_s: float | None = None  # measured where the CPU has native bf16
 
-    def to_dict(self) -> dict[str, float]:
+    def extract_rate(self, family: str) -> float:
+        """The encoder rate at the precision `extract` picks here for `family` (``auto``:
+        bf16 on a CPU with native bf16 for the families that stay faithful in it)."""
+        from emobox.features.precision import choose_precision
+
+        if self.extract_bf16_flop_s and choose_precision("auto", "cpu", family) == "bf16":
+            return self.extract_bf16_flop_s
+        return self.extract_flop_s
+
+    def to_dict(self) -> dict[str, float | None]:
         return asdict(self)
 
 
@@ -89,22 +101,27 @@ class GPU:
         return asdict(self)
 
 
-def encoder_flop_s(budget: float = 0.4) -> float:
-    """Model FLOP/s of an encoder forward pass here (see the module's docstring): the best
-    of repeated passes within about `budget` seconds, after a warm-up pass."""
+def encoder_flop_s(budget: float = 0.4, precision: str = "fp32") -> float:
+    """Model FLOP/s of an encoder forward pass here at `precision` (``fp32``, or ``bf16`` as
+    `extract` runs it on a CPU: bf16 weights with float32 islands; see the module's
+    docstring): the best of repeated passes within about `budget` seconds, after a warm-up
+    pass."""
     import torch
     from transformers import WavLMConfig, WavLMModel
 
     from emobox.audio import TARGET_SAMPLE_RATE
     from emobox.features import hf
     from emobox.features.families import adapter_of
+    from emobox.features.precision import apply_precision, torch_dtype
 
     config = WavLMConfig(num_hidden_layers=CALIBRATION_BLOCKS)
     with torch.random.fork_rng():
         torch.manual_seed(0)
         model = WavLMModel(config).eval()
     hf.fast_wavlm_attention(model)
-    audio = torch.randn(1, int(CALIBRATION_AUDIO_S * TARGET_SAMPLE_RATE))
+    apply_precision(model, precision, "cpu")
+    audio = torch.randn(1, int(CALIBRATION_AUDIO_S * TARGET_SAMPLE_RATE)).to(
+        torch_dtype(precision))
     adapter = adapter_of("wavlm")
     flop = CALIBRATION_AUDIO_S * adapter.flop_per_second(
         adapter.arch_from_config(config.to_dict()), TARGET_SAMPLE_RATE, CALIBRATION_AUDIO_S)
@@ -131,6 +148,7 @@ def calibrate(seconds: float = 1.0) -> Rates:
     pass."""
     import torch
 
+    from emobox.features.precision import native_bf16
     from emobox.metrics import evaluate
     from emobox.train.head import StackedHeads
     from emobox.train.optim import StackedAdam
@@ -140,6 +158,7 @@ def calibrate(seconds: float = 1.0) -> Rates:
     a, b = torch.randn(n, n), torch.randn(n, n)
     matmul = 2 * n**3 / _best(lambda: a @ b, 0.15 * seconds)
     extract = encoder_flop_s(0.3 * seconds)
+    extract_bf16 = encoder_flop_s(0.3 * seconds, "bf16") if native_bf16() else None
     heads = StackedHeads("emobox", CALIBRATION_DIM, 4, list(CALIBRATION_HIDDEN))
     optimiser = StackedAdam(heads.trainable(), [1e-4] * len(CALIBRATION_HIDDEN))
     smoothing = torch.zeros(len(CALIBRATION_HIDDEN))
@@ -164,7 +183,7 @@ def calibrate(seconds: float = 1.0) -> Rates:
     t_score = _best(lambda: evaluate(truth, truth[::-1], labels), 0.05 * seconds)
     per_frame = max(t_large - t_small, 1e-9) / (len(large[0]) - len(small[0]))
     return Rates(matmul, extract, head_flop(CALIBRATION_DIM, sum(CALIBRATION_HIDDEN))
-                 / per_frame, t_small, t_eval, t_score)
+                 / per_frame, t_small, t_eval, t_score, extract_bf16)
 
 
 def head_flop(dim: int, hidden_sum: int, *, train: bool = True) -> float:
@@ -407,8 +426,8 @@ def plan(ws: Workspace, protocol: str, corpora: Sequence[str], models: Sequence[
     lines = []
     for model in models:
         _, dim, rate = sizing.shape_of(model)
-        padded = (whisper_mode == "pad30" and model not in HANDCRAFTED
-                  and info(model).family == "whisper")
+        family = "handcrafted" if model in HANDCRAFTED else info(model).family
+        padded = whisper_mode == "pad30" and family == "whisper"
         frame_layers = sizing.frame_layers(model, layers)
         runs = protocol_runs(ws, protocol, loaded, recipe, scheme=scheme,
                              frame_layers=frame_layers)
@@ -431,7 +450,7 @@ def plan(ws: Workspace, protocol: str, corpora: Sequence[str], models: Sequence[
                         + math.ceil(r.test.utterances / EVAL_BATCH) for r in todo)
             x_here = train_here = 0.0
             if rates is not None:
-                x_here = x_flop / rates.extract_flop_s
+                x_here = x_flop / rates.extract_rate(family)
                 scores = sum(recipe.epochs for r in todo if r.valid.utterances) * len(configs)
                 train_here = ((t_flop + v_flop) / rates.train_flop_s + steps * rates.step_s
                               + evals * rates.eval_s + scores * rates.score_s)
