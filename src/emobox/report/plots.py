@@ -13,6 +13,7 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
+matplotlib.rcParams["svg.fonttype"] = "none"  # SVG text stays text: searchable, smaller
 import matplotlib.pyplot as plt  # noqa: E402
 
 from emobox.report.tables import CrossMatrix, IntraRow, OodMatrix  # noqa: E402

@@ -84,7 +84,7 @@ def print_views(console: Any, views: Views, metric: str = "ua") -> None:
     for grid in group_grids(views.intra, metric):
         console.print(grid.rich())
         console.print(f"[dim]{grid.note}[/]", soft_wrap=True)
-    note = views.flags.note(r for row in views.intra for r in row.run_ids) \
+    note = views.flags.note(row.run_ids[0] for row in views.intra) \
         if views.flags else ""
     if note:
         console.print(f"[dim]intra-corpus: {note}[/]", soft_wrap=True)
