@@ -172,7 +172,7 @@ def test_group_views_heatmap_and_ood_bars(ws, tmp_path):
     acted = next(line for line in source if line.startswith("| acted |"))
     assert acted.startswith("| acted | emodb, iemocap, ravdess |") and "65.0 (n=2)" in acted
     assert not any(line.startswith("| TV |") for line in source)  # no TV corpus was run
-    classes = md[md.index("per classes"):].splitlines()
+    classes = md[md.index("per number of classes"):].splitlines()
     assert any(line.startswith("| 3 | emodb |") and "50.0 (n=1)" in line for line in classes)
     out = report(ws, "--plots", str(tmp_path / "p"))
     assert "plot files" in out

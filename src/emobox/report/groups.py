@@ -75,7 +75,8 @@ def group_grid(rows: Sequence[IntraRow], kind: str, metric: str = "ua",
            "classes": "classes: the run's own label count"}[kind]
     note = (f"{intra_caption(rows)} · percent: mean over the group's corpora that the setting "
             f"has of its per-corpus {name} mean over folds; n = corpora averaged · {how}")
-    return Grid(f"Intra-corpus {name} per {heading}", note,
+    title = {"classes": "number of classes"}.get(kind, heading)
+    return Grid(f"Intra-corpus {name} per {title}", note,
                 [heading, "corpora", *labels], out, tips=tips)
 
 

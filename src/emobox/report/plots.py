@@ -121,8 +121,9 @@ def intra_heatmap(rows: Sequence[IntraRow], path: Path, metric: str = "ua") -> l
                 ax.text(j, i, f"{values[i][j]:.1f}{mark}", ha="center", va="center",
                         color="white", fontsize=7)
     name = metric.upper() if metric != "macro_f1" else "F1"
-    ax.set_title(f"Intra-corpus {name} (%), mean over folds\n"
-                 f"{_wrap(intra_caption(rows), 110)}", fontsize=8)
+    marked = " · †: the model may have seen the test data" if any(r.mark for r in rows) else ""
+    ax.set_title(f"Intra-corpus {name} (%), mean over folds{marked}\n"
+                 f"{_wrap(intra_caption(rows), 80)}", fontsize=8)
     fig.colorbar(image, ax=ax, fraction=0.046)
     return _save(fig, path)
 
