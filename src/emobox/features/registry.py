@@ -3,8 +3,10 @@
 Each entry gives the hub id, the family (which names the adapter in `emobox.features.families`
 that decides the input handling), the size and architecture (`Arch`: what the store sizes and the
 FLOP counts are computed from), the frame rate of the stored features and the sample rate the
-model expects. Any other hub id or local folder works too: its family and architecture are read
-from its ``config.json``.
+model expects, and what each training stage used (`TrainingData`: the data sets, the source
+that says so, the emobox corpora they hold — read by `report.contamination`). Any other hub id
+or local folder works too: its family and architecture are read from its ``config.json``; its
+training data are `UNKNOWN`.
 
 >>> info("wavlm-base").hub_id, info("microsoft/wavlm-base").name
 ('microsoft/wavlm-base', 'wavlm-base')
