@@ -109,8 +109,9 @@ def test_exclude_contaminated_leaves_marked_cells_out_of_the_averages(ws):
     en = next(line for line in groups.splitlines() if line.startswith("| en"))
     assert "— (2† left out)" in en and "65.0 (n=2)" in en
     assert "left out of the averages, which are over fewer cells" in excluded
+    assert "77.0†" in report(ws)  # the terminal's per-setting average includes marked cells
     terminal = report(ws, "--exclude-contaminated")
-    assert "average (0 corpora" not in terminal
+    assert "average (0 corpora" not in terminal and "77.0" not in terminal
     assert "average (2 corpora)" in terminal  # WavLM's average row keeps both corpora
     data = json.loads(report(ws, "--json", "--exclude-contaminated"))
     assert all(r["excluded"] == bool(r["contamination"]) for r in data["intra"])
@@ -128,7 +129,7 @@ def test_a_cross_cell_on_a_set_selected_with_the_models_lineage_is_marked(ws):
     assert set(e2v.marks) == {("ravdess", "iemocap"), ("savee", "iemocap"),
                               ("iemocap", "ravdess"), ("savee", "ravdess")}
     assert "pre-training data include iemocap" in e2v.marks[("ravdess", "iemocap")]
-    assert "selected with a fine-tuned emotion2vec pseudo-labels (EmoBox paper §2.3)" in \
+    assert "selected with pseudo-labels of a fine-tuned emotion2vec (EmoBox paper §2.3)" in \
         e2v.marks[("iemocap", "ravdess")]
     assert e2v.average == pytest.approx(sum(e2v.matrix.values()) / 6)
     assert "4 cell(s)" in e2v.caption and "included in the averages" in e2v.caption
@@ -185,9 +186,9 @@ def test_group_views_heatmap_and_ood_bars(ws, tmp_path):
     assert "90.0†" in heat and "scheme emobox" in heat
 
 
-def test_a_selection_records_its_labelers_lineage():
+def test_a_selection_records_its_labelers_lineage(tmp_path):
     from emobox.manifest import Utterance
-    from emobox.partition.balanced import balanced_test_set
+    from emobox.partition.balanced import balanced_test_set, read_track2
 
     class Agreeing:  # a pseudo-labeler of the emotion2vec lineage that agrees with all
         name, lineage = "toy emotion2vec", "emotion2vec"
@@ -202,3 +203,7 @@ def test_a_selection_records_its_labelers_lineage():
     assert chosen.selection.labeler == "toy emotion2vec"
     assert chosen.selection.lineage == "emotion2vec"
     assert balanced_test_set(utts, space="native").selection.lineage == ""
+    track2 = tmp_path / "SAVEE_selected_balenced.jsonl"
+    track2.write_text("".join(json.dumps({"wav_filename": f"{u.key[3:]}.wav", "label": u.label,
+                                          "speaker": u.speaker}) + "\n" for u in utts[:2]))
+    assert read_track2(track2, utts, space="native").selection == EMOBOX_TRACK2

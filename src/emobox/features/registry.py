@@ -205,14 +205,14 @@ E2V_LICENCE = "FunASR model licence (MODEL_LICENSE; 'other' on the hub)"
 W2V2_PAPER = "wav2vec 2.0 paper (Baevski et al., NeurIPS 2020) §4.1"
 HUBERT_PAPER = "HuBERT paper (Hsu et al., TASLP 2021) §IV-A"
 WAVLM_CARD = "https://huggingface.co/microsoft/wavlm-large (model card)"
-WAVLM_PAPER = "WavLM paper (Chen et al., JSTSP 2022) §IV-A"
+WAVLM_BASE_CARD = "https://huggingface.co/microsoft/wavlm-base (model card)"
 D2V_PAPER = "data2vec paper (Baevski et al., ICML 2022) §5.2, Table 2"
 D2V2_README = "https://github.com/facebookresearch/fairseq/tree/main/examples/data2vec"
 WHISPER_PAPER = "Whisper paper (Radford et al., 2022) §2.1"
 WHISPER_V3_CARD = "https://huggingface.co/openai/whisper-large-v3 (model card)"
 WHISPER_V2_CARD = "https://huggingface.co/openai/whisper-large-v2 (model card)"
 W2VBERT_CARD = "https://huggingface.co/facebook/w2v-bert-2.0 (model card)"
-E2V_PAPER = "emotion2vec paper (Ma et al., arXiv:2312.15185) §3.1"
+E2V_PAPER = "emotion2vec paper (Ma et al., arXiv:2312.15185), its pre-training data"
 E2V_CARD = "https://github.com/ddlBoJack/emotion2vec (README: model card, data engineering)"
 LS960 = TrainingData(("LibriSpeech 960 h",), "", ())
 LL60K = TrainingData(("Libri-Light 60k h",), "", ())
@@ -238,7 +238,7 @@ MODELS: dict[str, ModelInfo] = {m.name: m for m in [
     _m("hubert-large", "facebook/hubert-large-ll60k", "hubert", 317, "emobox", "serval",
        arch=LARGE, pretraining=_with(LL60K, HUBERT_PAPER)),
     _m("wavlm-base", "microsoft/wavlm-base", "wavlm", 95, "emobox", arch=BASE,
-       pretraining=_with(LS960, WAVLM_PAPER)),
+       pretraining=_with(LS960, WAVLM_BASE_CARD)),
     _m("wavlm-large", "microsoft/wavlm-large", "wavlm", 317, "emobox", "serval", arch=LARGE,
        pretraining=TrainingData(("Libri-Light 60k h", "GigaSpeech 10k h", "VoxPopuli 24k h"),
                                 WAVLM_CARD, ())),

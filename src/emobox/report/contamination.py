@@ -62,9 +62,9 @@ def reasons(record: ModelInfo, corpus: str, selection: Selection | None = None) 
             found.append(f"{record.name}'s {stage} data include EmoBox corpora, which not "
                          f"stated ({data.source})")
     if selection is not None and record.lineage and selection.lineage == record.lineage:
-        found.append(f"the {corpus} test set was selected with {selection.labeler} "
-                     f"pseudo-labels ({selection.source}), {record.name}'s own lineage "
-                     f"{record.lineage}")
+        found.append(f"the {corpus} test set was selected with pseudo-labels of "
+                     f"{selection.labeler} ({selection.source}), {record.name}'s own lineage "
+                     f"({record.lineage})")
     return found
 
 

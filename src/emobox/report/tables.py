@@ -126,15 +126,16 @@ def intra_table(rows: Sequence[IntraRow], title: str = "Intra-corpus") -> Table:
     for label, label_rows in per_label.items():
         for row in label_rows:
             mark = MARK if row.mark else ""
-            table.add_row(label, row.corpus + mark, str(row.folds),
+            table.add_row(label, row.corpus, str(row.folds),
                           *(row.value(m) + mark for m in METRICS))
         kept = [r for r in label_rows if not r.dropped]
         if len(label_rows) > 1 and kept:
             means = [sum(r.stats[m][0] for r in kept) / len(kept) for m in METRICS]
             left = len(label_rows) - len(kept)
+            mark = MARK if any(r.mark for r in kept) else ""
             table.add_row(label, f"average ({len(kept)} corpora"
                           + (f"; {left} {MARK} left out" if left else "") + ")", "",
-                          *(f"{100 * v:.1f}" for v in means), style="bold")
+                          *(f"{100 * v:.1f}{mark}" for v in means), style="bold")
     return table
 
 

@@ -62,26 +62,35 @@ def report_grids(views: Views, *, metric: str = "ua", compare_paper: bool = Fals
     terminal, the text formats and the HTML site render."""
     from emobox.report.contamination import Flags, mark_grid
     from emobox.report.formats import layer_grids, table3, table4, table5
-    from emobox.report.groups import group_grids
 
     flags = views.flags or Flags()
     return [*(("intra", mark_grid(g, flags)) for g in table4(views.intra, metric,
                                                               compare_paper, intervals,
                                                               ci_note)),
-            *(("groups", g) for g in group_grids(views.intra, metric)),
+            *(("groups", g) for g in groups(views, metric)),
             *(("cross", mark_grid(g, flags, note=False))
               for g in table5(views.cross, compare_paper)),
             *(("ood", g) for g in table3(views.ood)),
             *(("layers", g) for g in layer_grids(views.layers))]
 
 
+def groups(views: Views, metric: str = "ua") -> list[Grid]:
+    """The per-language, per-source and per-number-of-classes grids, their notes saying how
+    many intra-corpus cells are marked and whether the averages include them."""
+    from emobox.report.groups import group_grids
+
+    grids = group_grids(views.intra, metric)
+    note = views.flags.note(row.run_ids[0] for row in views.intra) if views.flags else ""
+    for grid in grids:
+        grid.note += f" · {note}" if note else ""
+    return grids
+
+
 def print_views(console: Any, views: Views, metric: str = "ua") -> None:
     """The terminal report: the tables, the per-group averages and the contamination
     footnote of the intra-corpus rows."""
-    from emobox.report.groups import group_grids
-
     print_tables(console, views.intra, views.cross, ood=views.ood, layers=views.layers)
-    for grid in group_grids(views.intra, metric):
+    for grid in groups(views, metric):
         console.print(grid.rich())
         console.print(f"[dim]{grid.note}[/]", soft_wrap=True)
     note = views.flags.note(row.run_ids[0] for row in views.intra) \
@@ -91,11 +100,9 @@ def print_views(console: Any, views: Views, metric: str = "ua") -> None:
 
 
 def views_json(views: Views) -> dict[str, Any]:
-    from emobox.report.groups import group_grids
-
     return {"intra": intra_json(views.intra), "cross": cross_json(views.cross),
             "ood": ood_json(views.ood), "layers": views.layers,
-            "groups": [g.to_dict() for g in group_grids(views.intra)],
+            "groups": [g.to_dict() for g in groups(views)],
             "contamination": {"marked": len(views.flags.marks), "excluded": views.flags.exclude,
                               "unknown_training_data": len(views.flags.unknown)}
             if views.flags else None}
