@@ -131,7 +131,8 @@ def extract_command(
 def models_command(json_output: JsonOption = False) -> None:
     """The feature sets: handcrafted (eGeMAPS, log-mel), EmoBox's 10 models, SER Evals' 9
     backbones and emotion2vec (any other hub id or local folder works too); --json adds each
-    model's licence, training data and the EmoBox corpora it was trained on."""
+    model's licence and, per training stage, its data with their source and the emobox
+    corpora they hold."""
     from rich.table import Table
 
     from emobox.features import list_models

@@ -262,7 +262,8 @@ def balance_command(
                                    per_cell=per_cell, seed=seed, labeler=pseudo)
     splits = Splits("balanced", {"1": Fold(train=[], valid=[], test=chosen.keys)},
                     {"seed": seed, "space": space, "per_cell": chosen.per_cell,
-                     "labels": chosen.labels})
+                     "labels": chosen.labels,
+                     "selection": chosen.selection.to_dict() if chosen.selection else None})
     path = splits.save(ws.splits(corpus, name))
     if json_output:
         print_json({"splits": str(path), **chosen.to_dict()})

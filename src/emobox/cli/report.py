@@ -28,6 +28,10 @@ def report_command(
     ci: Annotated[bool, typer.Option("--ci", help="Add to each mean over folds of the Table 4 "
                                      "layout its 95 % bootstrap interval (test utterances "
                                      "resampled within each fold, then averaged).")] = False,
+    exclude_contaminated: Annotated[bool, typer.Option(
+        "--exclude-contaminated", help="Leave the cells marked † (the model's training data "
+        "include the test corpus, or the test set was selected with the model's own lineage) "
+        "out of every average; captions say how many.")] = False,
     plots_dir: Annotated[Path | None, typer.Option("--plots", help="Write the plots (PNG and "
                                                    "SVG) into this folder.",
                                                    show_default=False)] = None,
@@ -37,14 +41,17 @@ def report_command(
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Print the intra-corpus table, cross-corpus matrices, SER Evals summaries and layer
-    tables stored in the results database. Every identity field that differs among the runs
-    shown (layer, seed, scheme, label space, prior, recipe, test split, corpus set, …) labels
-    its row or column, the constant ones the caption; a matrix holds one corpus set in one
-    setting, and an incomplete one is shown with its missing cells and never reduced."""
+    """Print the intra-corpus table, its averages per language, source and number of
+    classes, cross-corpus matrices, SER Evals summaries and layer tables stored in the
+    results database; a cell whose model may have seen its test data is marked †. Every
+    identity field that differs among the runs shown (layer, seed, scheme, label space,
+    prior, recipe, test split, corpus set, …) labels its row or column, the constant ones the
+    caption; a matrix holds one corpus set in one setting, and an incomplete one is shown
+    with its missing cells and never reduced."""
     from emobox.errors import EmoboxError
     from emobox.features import store_name
     from emobox.metrics import METRICS
+    from emobox.report.contamination import workspace_selections
     from emobox.report.formats import FORMATS
     from emobox.report.views import build_views, print_views, report_grids, views_json
     from emobox.runs.results import ResultsDB
@@ -65,7 +72,8 @@ def report_command(
         if not records:
             raise EmoboxError(f"no results{f' for corpus {corpus!r}' if corpus else ''} in "
                               f"{ws.results}")
-        views = build_views(records)
+        views = build_views(records, exclude_contaminated=exclude_contaminated,
+                            selections=workspace_selections(ws))
         intervals = _intervals(db, views.intra, metric) if ci else None
         if plots_dir is not None:
             _plots(views, plots_dir)
@@ -88,7 +96,7 @@ def report_command(
             out.print(g.rich())
             out.print(f"[dim]{g.note}[/]", soft_wrap=True)
     else:
-        print_views(out, views)
+        print_views(out, views, metric)
 
 
 #: How the intervals of `--ci` are drawn (said in the caption).
@@ -123,6 +131,8 @@ def _plots(views, folder: Path) -> None:
     for m in views.ood:
         if m.summary is not None:
             written += plots.ood_bars(m, folder / f"ood-{plots.slug(m.label)}")
+    if views.intra:
+        written += plots.intra_heatmap(views.intra, folder / "intra-heatmap")
     for c in views.layers:
         written += plots.layer_curve(c, folder / f"layers-{plots.slug(c['setting'])}-"
                                      f"{plots.slug(c['corpus'])}")

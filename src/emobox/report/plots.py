@@ -1,6 +1,7 @@
 """Figures from stored results, each written as PNG and SVG (matplotlib, no display needed):
 cross-corpus heatmaps and Eq. 1 average bars (EmoBox Fig. 1), OOD bars given the training
-set and per unseen dataset (SER Evals Figs. 2–3), confusion matrices, UA per layer, and the
+set and per unseen dataset with their spread (SER Evals Figs. 2–3), the setting × corpus
+heatmap of the intra-corpus table, confusion matrices, UA per layer, and the
 validation curves of a sweep."""
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
+matplotlib.rcParams["svg.fonttype"] = "none"  # SVG text stays text: searchable, smaller
 import matplotlib.pyplot as plt  # noqa: E402
 
-from emobox.report.tables import CrossMatrix, OodMatrix  # noqa: E402
+from emobox.report.tables import CrossMatrix, IntraRow, OodMatrix  # noqa: E402
 
 
 def _save(fig: Any, path: Path) -> list[Path]:
@@ -40,9 +42,14 @@ def cross_heatmap(matrix: CrossMatrix, path: Path) -> list[Path]:
     for i, row in enumerate(values):
         for j, v in enumerate(row):
             if v == v:
-                ax.text(j, i, f"{v:.1f}", ha="center", va="center", color="white", fontsize=8)
+                mark = "†" if (corpora[i], corpora[j]) in matrix.marks else ""
+                ax.text(j, i, f"{v:.1f}{mark}", ha="center", va="center", color="white",
+                        fontsize=8)
     eq1 = (f"Eq. 1: {100 * matrix.average:.1f}" if matrix.average is not None else
            f"incomplete: {len(matrix.missing)} pairs missing, no Eq. 1")
+    if matrix.marks:
+        eq1 += (f" over {len(matrix.kept)} pairs, {len(matrix.dropped)}† left out"
+                if matrix.dropped else f", {len(matrix.marks)}† included")
     ax.set_title(f"Cross-corpus accuracy ({matrix.label}); {eq1}", fontsize=9)
     fig.colorbar(image, ax=ax, fraction=0.046)
     return _save(fig, path)
@@ -60,15 +67,64 @@ def eq1_bars(matrices: Sequence[CrossMatrix], path: Path) -> list[Path]:
 
 def ood_bars(matrix: OodMatrix, path: Path) -> list[Path]:
     """SER Evals Figs. 2–3: OOD performance given the training set (row means) and of each
-    dataset when unseen (column means)."""
+    dataset when unseen (column means), each bar with ± the sample std over the cells it
+    averages (n cells under its name) — of a complete matrix only."""
+    from emobox.metrics import mean_std
+
     s = matrix.summary
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
-    for ax, (title, values) in zip(axes, (("OOD given the training set", s["rows"]),
-                                         ("dataset when unseen", s["columns"]))):
-        ax.bar(list(values), [100 * v for v in values.values()], color="#d87a3b")
-        ax.set_title(f"{title} ({matrix.metric}, %)", fontsize=9)
-        ax.tick_params(axis="x", rotation=45)
-    fig.suptitle(matrix.label, fontsize=9)
+    if s is None:
+        raise ValueError(f"{matrix.label}: not reduced (incomplete or no OOD cell)")
+    cells = {p: v for p, v in matrix.kept.items() if p in matrix.eligible}
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    for ax, (title, values, side) in zip(axes, (
+            ("OOD given the training set (row mean)", s["rows"], 0),
+            ("dataset when unseen (column mean)", s["columns"], 1))):
+        spread = {k: [v for p, v in cells.items() if p[side] == k] for k in values}
+        stds = [mean_std(spread[k], ddof=1)[1] for k in values]
+        ax.bar([f"{k}\n(n={len(spread[k])})" for k in values],
+               [100 * v for v in values.values()],
+               yerr=[100 * e if e == e else 0 for e in stds], capsize=3, color="#d87a3b")
+        ax.set_title(f"{title}, {matrix.metric} %", fontsize=9)
+        ax.set_ylabel(f"{matrix.metric} (%) ± sample std over the n cells", fontsize=8)
+        ax.tick_params(axis="x", rotation=45, labelsize=8)
+    excluded = f"; {len(matrix.dropped)} marked cells left out" if matrix.dropped else ""
+    fig.suptitle(f"{matrix.label} · OOD cells within SER Evals' cluster{excluded}\n"
+                 f"{_wrap(matrix.caption)}", fontsize=8)
+    return _save(fig, path)
+
+
+def _wrap(text: str, width: int = 140) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
+
+
+def intra_heatmap(rows: Sequence[IntraRow], path: Path, metric: str = "ua") -> list[Path]:
+    """Setting × corpus heatmap of the intra-corpus means over folds of `metric`, annotated
+    (a blank cell: the setting has no run on that corpus; † marked: the model may have seen
+    the test data); the settings they share in the title (`intra_caption`)."""
+    from emobox.report.tables import MARK, intra_caption
+
+    labels = sorted({r.label for r in rows})
+    corpora = sorted({r.corpus for r in rows})
+    cell = {(r.label, r.corpus): r for r in rows}
+    values = [[100 * cell[(lab, c)].stats[metric][0] if (lab, c) in cell else float("nan")
+               for c in corpora] for lab in labels]
+    fig, ax = plt.subplots(figsize=(0.8 * len(corpora) + 3.5, 0.5 * len(labels) + 2.2))
+    image = ax.imshow(values, cmap="viridis", vmin=0, vmax=100, aspect="auto")
+    ax.set_xticks(range(len(corpora)), corpora, rotation=45, ha="right")
+    ax.set_yticks(range(len(labels)), labels)
+    for i, lab in enumerate(labels):
+        for j, c in enumerate(corpora):
+            if (lab, c) in cell:
+                mark = MARK if cell[(lab, c)].mark else ""
+                ax.text(j, i, f"{values[i][j]:.1f}{mark}", ha="center", va="center",
+                        color="white", fontsize=7)
+    name = metric.upper() if metric != "macro_f1" else "F1"
+    marked = " · †: the model may have seen the test data" if any(r.mark for r in rows) else ""
+    ax.set_title(f"Intra-corpus {name} (%), mean over folds{marked}\n"
+                 f"{_wrap(intra_caption(rows), 80)}", fontsize=8)
+    fig.colorbar(image, ax=ax, fraction=0.046)
     return _save(fig, path)
 
 

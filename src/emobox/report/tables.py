@@ -32,6 +32,8 @@ from emobox.runs.results import RunRecord
 #: Identity fields of an OOD cell that belong to its training corpus, not to the matrix's
 #: setting: its features, and the fold and scheme parameters of its own in-domain split.
 OOD_PER_CELL = ("train_corpus", "test_corpus", "features", "fold", "scheme_params")
+#: The mark of a cell whose test data the model may have seen (`report.contamination`).
+MARK = "†"
 
 
 def describe_hparams(recipe: str, hparams: dict[str, Any]) -> str:
@@ -61,6 +63,9 @@ class IntraRow:
     key: RunKey  # the fold-less identity (fold field of the first run)
     run_ids: list[str] = field(default_factory=list)
     label: str = ""  # the model and every setting that differs among the table's rows
+    n_classes: int | None = None  # the run's label count (its stored labels)
+    mark: str = ""  # why the model may have seen the test data (`report.contamination`)
+    dropped: bool = False  # left out of averages (`report --exclude-contaminated`)
 
     def value(self, metric: str) -> str:
         """Mean ± std over folds in percent (the mean alone for one fold)."""
@@ -77,12 +82,20 @@ def intra_rows(records: Sequence[RunRecord], protocol: str = "intra") -> list[In
             groups[r.key.group("fold")].append(r)
     rows = [IntraRow(runs[0].key.model, runs[0].key.train_corpus, len(runs),
                      {m: mean_std([r.metrics[m] for r in runs]) for m in METRICS},
-                     runs[0].key, [r.run_id for r in sorted(runs, key=lambda r: r.key.fold)])
+                     runs[0].key, [r.run_id for r in sorted(runs, key=lambda r: r.key.fold)],
+                     n_classes=_n_classes(runs[0]))
             for runs in groups.values()]
     within, _ = per_row_fields([r.key for r in rows], _corpus, skip=("corpora",))
     for row in rows:
         row.label = variant_label(row.key, within)
     return sorted(rows, key=lambda r: (r.label, r.corpus))
+
+
+def _n_classes(record: RunRecord) -> int | None:
+    """How many classes a run was trained and tested on: its key's labels, else the labels
+    its metrics or info record."""
+    labels = (record.key.labels or record.metrics.get("labels") or record.info.get("labels"))
+    return len(labels) if labels else None
 
 
 def _corpus(key: RunKey) -> str:
@@ -112,11 +125,17 @@ def intra_table(rows: Sequence[IntraRow], title: str = "Intra-corpus") -> Table:
         per_label[row.label].append(row)
     for label, label_rows in per_label.items():
         for row in label_rows:
-            table.add_row(label, row.corpus, str(row.folds), *(row.value(m) for m in METRICS))
-        if len(label_rows) > 1:
-            means = [sum(r.stats[m][0] for r in label_rows) / len(label_rows) for m in METRICS]
-            table.add_row(label, f"average ({len(label_rows)} corpora)", "",
-                          *(f"{100 * v:.1f}" for v in means), style="bold")
+            mark = MARK if row.mark else ""
+            table.add_row(label, row.corpus, str(row.folds),
+                          *(row.value(m) + mark for m in METRICS))
+        kept = [r for r in label_rows if not r.dropped]
+        if len(label_rows) > 1 and kept:
+            means = [sum(r.stats[m][0] for r in kept) / len(kept) for m in METRICS]
+            left = len(label_rows) - len(kept)
+            mark = MARK if any(r.mark for r in kept) else ""
+            table.add_row(label, f"average ({len(kept)} corpora"
+                          + (f"; {left} {MARK} left out" if left else "") + ")", "",
+                          *(f"{100 * v:.1f}{mark}" for v in means), style="bold")
     return table
 
 
@@ -149,7 +168,8 @@ def intra_json(rows: Sequence[IntraRow]) -> list[dict[str, Any]]:
              **{m: {"mean": s[0], "std": s[1]} for m, s in r.stats.items()},
              "scheme": r.key.scheme, "label_space": r.key.label_space, "recipe": r.key.recipe,
              "hparams": dict(r.key.hparams), "layer": r.key.layer, "prior": r.key.prior,
-             "seed": r.key.seed, "labels": list(r.key.labels), "runs": r.run_ids}
+             "seed": r.key.seed, "labels": list(r.key.labels), "runs": r.run_ids,
+             "contamination": r.mark or None, "excluded": r.dropped}
             for r in rows]
 
 
@@ -159,6 +179,8 @@ class Cells:
     key: RunKey
     matrix: dict[tuple[str, str], float]
     runs: dict[tuple[str, str], str]  # the run id behind each cell
+    marks: dict[tuple[str, str], str]  # cell -> why the model may have seen its test data
+    dropped: set[tuple[str, str]]  # marked cells left out of the reductions
 
     @property
     def expected(self) -> list[tuple[str, str]]:
@@ -172,6 +194,16 @@ class Cells:
     @property
     def missing(self) -> list[tuple[str, str]]:
         return [p for p in self.expected if p not in self.matrix]
+
+    @property
+    def kept(self) -> dict[tuple[str, str], float]:
+        """The cells its reductions average: all, less those `dropped` (marked cells that
+        `report --exclude-contaminated` leaves out)."""
+        return {p: v for p, v in self.matrix.items() if p not in self.dropped}
+
+    def text(self, pair: tuple[str, str]) -> str:
+        """A present cell in percent, with the contamination mark where it has one."""
+        return f"{100 * self.matrix[pair]:.1f}" + (MARK if pair in self.marks else "")
 
     @property
     def complete(self) -> bool:
@@ -197,6 +229,8 @@ class CrossMatrix(Cells):
     runs: dict[tuple[str, str], str] = field(default_factory=dict)
     label: str = ""
     caption: str = ""
+    marks: dict[tuple[str, str], str] = field(default_factory=dict)
+    dropped: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def expected(self) -> list[tuple[str, str]]:
@@ -206,7 +240,7 @@ class CrossMatrix(Cells):
     @property
     def average(self) -> float | None:
         """EmoBox Eq. 1 — of a complete matrix only (None otherwise)."""
-        return cross_corpus_average(self.matrix) if self.complete else None
+        return cross_corpus_average(self.kept) if self.complete and self.kept else None
 
 
 def cross_matrices(records: Sequence[RunRecord], metric: str = "wa") -> list[CrossMatrix]:
@@ -247,6 +281,8 @@ class OodMatrix(Cells):
     runs: dict[tuple[str, str], str] = field(default_factory=dict)
     label: str = ""
     caption: str = ""
+    marks: dict[tuple[str, str], str] = field(default_factory=dict)
+    dropped: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def expected(self) -> list[tuple[str, str]]:
@@ -267,9 +303,10 @@ class OodMatrix(Cells):
         """SER Evals' reductions — of a complete matrix with out-of-domain cells only."""
         from emobox.metrics import ood_summary
 
-        if not self.complete or not self.eligible:
+        eligible = self.eligible - self.dropped
+        if not self.complete or not eligible:
             return None
-        return ood_summary(self.matrix, self.eligible)
+        return ood_summary(self.kept, eligible)
 
 
 def ood_matrices(records: Sequence[RunRecord], metric: str = "macro_f1") -> list[OodMatrix]:
@@ -318,7 +355,7 @@ def ood_table(m: OodMatrix) -> Table:
     columns = s["columns"] if s else {}
     for i in corpora:
         row = rows.get(i)
-        table.add_row(i, *(f"{100 * m.matrix[(i, j)]:.1f}" if (i, j) in m.matrix else
+        table.add_row(i, *(m.text((i, j)) if (i, j) in m.matrix else
                            "missing" if (i, j) in m.expected else "" for j in corpora),
                       "" if row is None else f"{100 * row:.1f}")
     if columns:
@@ -334,7 +371,8 @@ def ood_json(matrices: Sequence[OodMatrix]) -> list[dict[str, Any]]:
              "recipe": m.key.recipe, "complete": m.complete,
              "missing": [{"train": i, "test": j} for i, j in m.missing],
              "summary": m.summary,
-             "cells": [{"train": i, "test": j, "value": v}
+             "cells": [{"train": i, "test": j, "value": v,
+                        "contamination": m.marks.get((i, j)), "excluded": (i, j) in m.dropped}
                        for (i, j), v in sorted(m.matrix.items())]} for m in matrices]
 
 
@@ -343,14 +381,15 @@ def cross_table(matrix: CrossMatrix, title: str = "Cross-corpus accuracy") -> Ta
     cells = matrix.matrix
     corpora = sorted({c for pair in matrix.expected for c in pair})
     avg = matrix.average
-    caption_ = (f"Eq. 1 average over {len(cells)} pairs: {100 * avg:.1f}" if avg is not None
+    caption_ = (f"Eq. 1 average over {len(matrix.kept)} pairs: {100 * avg:.1f}"
+                if avg is not None
                 else "incomplete: no Eq. 1")
     table = Table(title=title, caption=caption_)
     table.add_column("train ↓ / test →")
     for c in corpora:
         table.add_column(c, justify="right")
     for i in corpora:
-        table.add_row(i, *("—" if i == j else f"{100 * cells[(i, j)]:.1f}"
+        table.add_row(i, *("—" if i == j else matrix.text((i, j))
                            if (i, j) in cells else "missing" for j in corpora))
     return table
 
@@ -363,7 +402,8 @@ def cross_json(matrices: Sequence[CrossMatrix]) -> list[dict[str, Any]]:
              "hparams": dict(m.key.hparams), "seed": m.key.seed, "layer": m.key.layer,
              "complete": m.complete, "missing": [{"train": i, "test": j} for i, j in m.missing],
              "average": m.average,
-             "pairs": [{"train": i, "test": j, "accuracy": v}
+             "pairs": [{"train": i, "test": j, "accuracy": v,
+                        "contamination": m.marks.get((i, j)), "excluded": (i, j) in m.dropped}
                        for (i, j), v in sorted(m.matrix.items())]} for m in matrices]
 
 

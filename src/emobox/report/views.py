@@ -1,6 +1,7 @@
 """Everything a report shows of a set of runs, built once and rendered in every format: the
 intra-corpus rows, the cross-corpus and OOD matrices, the layer curves — each grouped by its
-whole identity (`report.tables`) — and their JSON."""
+whole identity (`report.tables`) — their contamination marks (`report.contamination`), the
+per-group averages (`report.groups`) and their JSON."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from emobox.report.tables import (
 from emobox.runs.results import RunRecord
 
 if TYPE_CHECKING:
+    from emobox.report.contamination import Flags, Selections
     from emobox.report.formats import Grid
 
 
@@ -35,11 +37,22 @@ class Views:
     cross: list[CrossMatrix] = field(default_factory=list)
     ood: list[OodMatrix] = field(default_factory=list)
     layers: list[dict[str, Any]] = field(default_factory=list)
+    flags: Flags | None = None  # the contamination marks of its cells
 
 
-def build_views(records: Sequence[RunRecord], *, ood_metric: str = "macro_f1") -> Views:
-    return Views(intra_rows(records), cross_matrices(records),
-                 ood_matrices(records, ood_metric), layer_curves(records))
+def build_views(records: Sequence[RunRecord], *, ood_metric: str = "macro_f1",
+                exclude_contaminated: bool = False,
+                selections: Selections | None = None) -> Views:
+    """The views of `records`, every cell whose model may have seen its test data marked
+    (`selections`: how each balanced test set was selected, e.g.
+    `contamination.workspace_selections`); `exclude_contaminated` leaves those cells out of
+    every average."""
+    from emobox.report.contamination import flag_views
+
+    views = Views(intra_rows(records), cross_matrices(records),
+                  ood_matrices(records, ood_metric), layer_curves(records))
+    views.flags = flag_views(views, exclude=exclude_contaminated, selections=selections)
+    return views
 
 
 def report_grids(views: Views, *, metric: str = "ua", compare_paper: bool = False,
@@ -47,19 +60,49 @@ def report_grids(views: Views, *, metric: str = "ua", compare_paper: bool = Fals
                  ci_note: str = "") -> list[tuple[str, Grid]]:
     """Every table of a report as (kind, grid), in the order shown — the one list that the
     terminal, the text formats and the HTML site render."""
+    from emobox.report.contamination import Flags, mark_grid
     from emobox.report.formats import layer_grids, table3, table4, table5
 
-    return [*(("intra", g) for g in table4(views.intra, metric, compare_paper, intervals,
-                                            ci_note)),
-            *(("cross", g) for g in table5(views.cross, compare_paper)),
+    flags = views.flags or Flags()
+    return [*(("intra", mark_grid(g, flags)) for g in table4(views.intra, metric,
+                                                              compare_paper, intervals,
+                                                              ci_note)),
+            *(("groups", g) for g in groups(views, metric)),
+            *(("cross", mark_grid(g, flags, note=False))
+              for g in table5(views.cross, compare_paper)),
             *(("ood", g) for g in table3(views.ood)),
             *(("layers", g) for g in layer_grids(views.layers))]
 
 
-def print_views(console: Any, views: Views) -> None:
+def groups(views: Views, metric: str = "ua") -> list[Grid]:
+    """The per-language, per-source and per-number-of-classes grids, their notes saying how
+    many intra-corpus cells are marked and whether the averages include them."""
+    from emobox.report.groups import group_grids
+
+    grids = group_grids(views.intra, metric)
+    note = views.flags.note(row.run_ids[0] for row in views.intra) if views.flags else ""
+    for grid in grids:
+        grid.note += f" · {note}" if note else ""
+    return grids
+
+
+def print_views(console: Any, views: Views, metric: str = "ua") -> None:
+    """The terminal report: the tables, the per-group averages and the contamination
+    footnote of the intra-corpus rows."""
     print_tables(console, views.intra, views.cross, ood=views.ood, layers=views.layers)
+    for grid in groups(views, metric):
+        console.print(grid.rich())
+        console.print(f"[dim]{grid.note}[/]", soft_wrap=True)
+    note = views.flags.note(row.run_ids[0] for row in views.intra) \
+        if views.flags else ""
+    if note:
+        console.print(f"[dim]intra-corpus: {note}[/]", soft_wrap=True)
 
 
 def views_json(views: Views) -> dict[str, Any]:
     return {"intra": intra_json(views.intra), "cross": cross_json(views.cross),
-            "ood": ood_json(views.ood), "layers": views.layers}
+            "ood": ood_json(views.ood), "layers": views.layers,
+            "groups": [g.to_dict() for g in groups(views)],
+            "contamination": {"marked": len(views.flags.marks), "excluded": views.flags.exclude,
+                              "unknown_training_data": len(views.flags.unknown)}
+            if views.flags else None}

@@ -18,6 +18,9 @@ from emobox.manifest import Utterance
 class ModelLabeler:
     """A trained emobox head as a pseudo-labeler, predicting from a feature store."""
 
+    name = "a trained emobox head"
+    lineage = ""  # the registry lineage of its features' model, where it has one
+
     def __init__(self, trained: Any, store: Any) -> None:
         self.trained, self.store = trained, store
 
@@ -40,6 +43,8 @@ class Emotion2VecLabeler:
     """emotion2vec (through FunASR) as a pseudo-labeler, as EmoBox did; audio is read from
     `raw_root` / ``wav``. Needs the ``funasr`` package and the model weights."""
 
+    lineage = "emotion2vec"  # what a test set it selects is not held out for
+
     def __init__(self, raw_root: str | os.PathLike, model: str = "iic/emotion2vec_plus_large"
                  ) -> None:
         try:
@@ -48,6 +53,7 @@ class Emotion2VecLabeler:
             raise EmoboxError("the emotion2vec labeler needs FunASR (pip install funasr); "
                               "or pass any callable or a trained emobox model") from None
         self.raw_root = Path(raw_root)
+        self.name = f"emotion2vec ({model})"
         self.model = AutoModel(model=model)
 
     def __call__(self, utterances: Sequence[Utterance]) -> list[str]:
@@ -59,6 +65,13 @@ class Emotion2VecLabeler:
             name = str(entry["labels"][scores.index(max(scores))]).split("/")[-1].lower()
             out.append(EMOTION2VEC.get(name, "Other"))
         return out
+
+
+def _lineage(model: str) -> str:
+    from emobox.features.registry import MODELS
+
+    entry = MODELS.get(model)
+    return entry.lineage if entry else ""
 
 
 def get_labeler(spec: str, workspace: Any, corpus: str) -> Any:
@@ -81,8 +94,11 @@ def get_labeler(spec: str, workspace: Any, corpus: str) -> Any:
                 raise EmoboxError(f"--labeler run:{value}: no such run (or ambiguous)")
             head_dir = db.heads_dir / found[0].info.get("head", found[0].run_id)
         trained, config = load_model(head_dir)
-        return ModelLabeler(trained, FeatureStore.open(workspace.features(config["model"],
-                                                                          corpus)))
+        labeler = ModelLabeler(trained, FeatureStore.open(workspace.features(config["model"],
+                                                                             corpus)))
+        labeler.name = f"run:{value} ({config['model']})"
+        labeler.lineage = _lineage(config["model"])
+        return labeler
     if spec == "emotion2vec":
         return Emotion2VecLabeler(raw_root_of(workspace, corpus))
     if kind and value:

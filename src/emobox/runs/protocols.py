@@ -331,7 +331,8 @@ def ensure_balanced(workspace: Workspace, corpora: Sequence[str], name: str = "b
         if not path.is_file():
             chosen = preset_test_set(c, read_manifest(workspace.manifest(c)))
             Splits(name, {"1": Fold(train=[], valid=[], test=chosen.keys)},
-                   {"preset": "track2", "labels": chosen.labels}).save(path)
+                   {"preset": "track2", "labels": chosen.labels,
+                    "selection": chosen.selection.to_dict()}).save(path)
     return name
 
 
