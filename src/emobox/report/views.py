@@ -24,7 +24,9 @@ from emobox.report.tables import (
 from emobox.runs.results import RunRecord
 
 if TYPE_CHECKING:
+    from emobox.report.cost import CostRow
     from emobox.report.formats import Grid
+    from emobox.workspace import Workspace
 
 
 @dataclass
@@ -35,11 +37,18 @@ class Views:
     cross: list[CrossMatrix] = field(default_factory=list)
     ood: list[OodMatrix] = field(default_factory=list)
     layers: list[dict[str, Any]] = field(default_factory=list)
+    cost: list[CostRow] = field(default_factory=list)
 
 
-def build_views(records: Sequence[RunRecord], *, ood_metric: str = "macro_f1") -> Views:
+def build_views(records: Sequence[RunRecord], *, ood_metric: str = "macro_f1",
+                workspace: Workspace | None = None) -> Views:
+    """The views of `records`; with `workspace`, the cost table reads its feature stores
+    (without, it holds the training time of the runs only)."""
+    from emobox.report.cost import cost_rows
+
     return Views(intra_rows(records), cross_matrices(records),
-                 ood_matrices(records, ood_metric), layer_curves(records))
+                 ood_matrices(records, ood_metric), layer_curves(records),
+                 cost_rows(records, workspace))
 
 
 def report_grids(views: Views, *, metric: str = "ua", compare_paper: bool = False,
@@ -47,19 +56,27 @@ def report_grids(views: Views, *, metric: str = "ua", compare_paper: bool = Fals
                  ci_note: str = "") -> list[tuple[str, Grid]]:
     """Every table of a report as (kind, grid), in the order shown — the one list that the
     terminal, the text formats and the HTML site render."""
+    from emobox.report.cost import cost_grid
     from emobox.report.formats import layer_grids, table3, table4, table5
 
     return [*(("intra", g) for g in table4(views.intra, metric, compare_paper, intervals,
                                             ci_note)),
             *(("cross", g) for g in table5(views.cross, compare_paper)),
             *(("ood", g) for g in table3(views.ood)),
-            *(("layers", g) for g in layer_grids(views.layers))]
+            *(("layers", g) for g in layer_grids(views.layers)),
+            *(("cost", g) for g in cost_grid(views.cost))]
 
 
 def print_views(console: Any, views: Views) -> None:
+    from emobox.report.cost import cost_grid
+
     print_tables(console, views.intra, views.cross, ood=views.ood, layers=views.layers)
+    for grid in cost_grid(views.cost):
+        console.print(grid.rich())
+        console.print(f"[dim]{grid.note}[/]", soft_wrap=True)
 
 
 def views_json(views: Views) -> dict[str, Any]:
     return {"intra": intra_json(views.intra), "cross": cross_json(views.cross),
-            "ood": ood_json(views.ood), "layers": views.layers}
+            "ood": ood_json(views.ood), "layers": views.layers,
+            "cost": [{**vars(r), "per_audio_hour": r.per_audio_hour} for r in views.cost]}
