@@ -56,7 +56,7 @@ STRUCTURE = ("format", "model", "identity", "layers", "pooled_layers", "dim", "d
              "frame_rate", "n_utterances", "n_frames")
 #: Meta fields that are not part of what the features are (a run's identity leaves them out).
 NOT_IDENTITY = ("format", "layers", "pooled_layers", "dim", "n_utterances", "n_frames",
-                "dtype", "frame_rate")
+                "dtype", "frame_rate", "cost")
 
 
 class FeatureStore:

@@ -1,5 +1,5 @@
-"""The page of one run: its identity, metrics, training cost, validation curves, confusion
-matrix and notes — one function per section, in `RUN_SECTIONS`. A section is given the run
+"""The page of one run: its metrics, training cost, validation curves, confusion matrix,
+notes and identity — one function per section, in `RUN_SECTIONS`. A section is given the run
 and the database and returns HTML, or "" to leave itself out; add a section (e.g. a
 reliability diagram from the stored probabilities) by appending a function to the list.
 A page is rebuilt only when its run was stored again (`page_digest`)."""
@@ -65,7 +65,7 @@ def notes(r: RunRecord, db: ResultsDB) -> str:
 
 
 #: The sections of a run page, in order.
-RUN_SECTIONS: list[Section] = [identity, metrics, training, curves, confusion, notes]
+RUN_SECTIONS: list[Section] = [metrics, training, curves, confusion, notes, identity]
 
 
 def page_digest(r: RunRecord) -> str:
@@ -75,5 +75,9 @@ def page_digest(r: RunRecord) -> str:
 
 
 def run_page(r: RunRecord, db: ResultsDB) -> str:
+    k = r.key
+    what = (f"<p>{esc(k.protocol)} · {esc(k.model)} · train {esc(k.train_corpus)} · test "
+            f"{esc(k.test_corpus)} · fold {esc(k.fold)} · seed {k.seed}</p>")
     body = "".join(section(r, db) for section in RUN_SECTIONS)
-    return page(f"run {r.run_id}", "<nav><a href='../index.html'>← leaderboard</a></nav>" + body)
+    return page(f"run {r.run_id}", "<nav><a href='../index.html'>← leaderboard</a></nav>"
+                + what + body)
