@@ -191,6 +191,7 @@ def test_the_site_in_chromium_numbers_sorting_and_filters(site_ws, tmp_path):
         column = [float(v.split(" ")[0]) for v in visible(f"#{intra}", 1) if v]
         assert column == sorted(column)
 
+        assert visible("table[id^=cross]", 0)[-1] == "average (Eq. 1)"
         page.select_option("#filter-source", "acted")
         assert set(visible("#runs")) == {"ravdess"}  # meld (TV) and the rest hidden
         assert "source=acted" in page.url
@@ -198,6 +199,8 @@ def test_the_site_in_chromium_numbers_sorting_and_filters(site_ws, tmp_path):
         page.select_option("#filter-lang", "fr")
         assert set(visible("#runs")) == {CORPUS}
         assert set(visible(f"#{intra}", 0)) == {CORPUS}
+        cross = page.eval_on_selector("table[id^=cross]", "t => t.id")
+        assert visible(f"#{cross}", 0) == []  # no pair left, so no Eq. 1 of the whole matrix
         page.select_option("#filter-lang", "")
         page.select_option("#filter-setting", "hubert-base")
         headers = page.eval_on_selector_all(f"#{intra} thead th:not(.hidden)",

@@ -21,9 +21,6 @@ from emobox.report.views import Views, build_views, report_grids
 from emobox.runs.results import ResultsDB, RunRecord
 from emobox.workspace import Workspace
 
-# kept for callers of the former single module
-_e, _page = esc, page
-
 
 def _cell(grid: Grid, i: int, j: int, text: str) -> str:
     """One table cell: bold where stressed, linked to its run page, its tip on hover."""

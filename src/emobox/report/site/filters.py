@@ -46,11 +46,13 @@ def setting_of(text: str, settings: set[str]) -> str | None:
 
 
 def attrs(first: str, facets: dict[str, Any], settings: set[str]) -> str:
-    """The data attributes of a row (from its first cell) or a column (from its header)."""
+    """The data attributes of a row (from its first cell) or a column (from its header); a
+    row of averages (``average …``) is a summary, hidden once a filter hides one of its rows."""
     corpora = corpora_of(first, facets)
     setting = setting_of(first, settings)
     return ((f" data-corpora='{esc(' '.join(corpora))}'" if corpora else "")
-            + (f" data-setting='{esc(setting)}'" if setting else ""))
+            + (f" data-setting='{esc(setting)}'" if setting else "")
+            + (" data-summary=''" if first.startswith("average") else ""))
 
 
 def filter_bar(facets: dict[str, dict[str, Any]], settings: Iterable[str]) -> str:

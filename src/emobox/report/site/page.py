@@ -26,7 +26,8 @@ SORT_JS = """document.querySelectorAll('table.sortable').forEach(function(t){
   rows.forEach(function(r){body.appendChild(r);});});});});"""
 #: The filter bar: a row names its corpora (data-corpora) and setting (data-setting), a
 #: column its setting or corpus; each corpus's language and source are in `CORPUS_FACETS`.
-#: A row or column is hidden when a filter is set and it does not match; the state is kept
+#: A row or column is hidden when a filter is set and it does not match; a summary row (an
+#: average over the rows, data-summary) is hidden as soon as one of its rows is; the state is kept
 #: in the address (#lang=..&source=..&setting=..) so a filtered view can be linked.
 FILTER_JS = """(function(){var F=window.CORPUS_FACETS||{},bar=document.getElementById('filters');
  if(!bar)return;var sel={};bar.querySelectorAll('select').forEach(function(s){sel[s.name]=s;});
@@ -42,10 +43,13 @@ FILTER_JS = """(function(){var F=window.CORPUS_FACETS||{},bar=document.getElemen
     show.push(j===0||(okSetting(h.getAttribute('data-setting'))&&
                       okCorpora(h.getAttribute('data-corpora'))));
     h.classList.toggle('hidden',!show[j]);}
-   Array.prototype.forEach.call(t.tBodies[0].rows,function(r){
+   var rows=Array.prototype.slice.call(t.tBodies[0].rows),cut=false;
+   rows.forEach(function(r){
     var ok=okCorpora(r.getAttribute('data-corpora'))&&okSetting(r.getAttribute('data-setting'));
-    r.classList.toggle('hidden',!ok);
-    for(var j=0;j<r.cells.length;j++){r.cells[j].classList.toggle('hidden',!show[j]);}});});
+    cut=cut||!ok;r.classList.toggle('hidden',!ok);
+    for(var j=0;j<r.cells.length;j++){r.cells[j].classList.toggle('hidden',!show[j]);}});
+   rows.forEach(function(r){if(cut&&r.hasAttribute('data-summary'))r.classList.add('hidden');});
+  });
   var parts=[];
   for(var k in sel){if(sel[k].value)parts.push(k+'='+encodeURIComponent(sel[k].value));}
   history.replaceState(null,'',parts.length?'#'+parts.join('&'):location.pathname);}
