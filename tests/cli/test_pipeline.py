@@ -60,6 +60,12 @@ def test_demo_writes_every_stage(demo_ws):
         assert all(0.0 <= r.metrics["ua"] <= 1.0 for r in runs)
         assert len(db.predictions(runs[0].id)) == runs[0].metrics["n"]
         assert len(runs) == 2 * 4 + 2
+    html = ws.reports / "html"  # the demo's site: a page per corpus, linked from the index
+    index = (html / "index.html").read_text()
+    for corpus in ("demo-en", "demo-de"):
+        assert f"corpora/{corpus}.html" in index and (html / "corpora" / f"{corpus}.html"
+                                                      ).is_file()
+    assert "Cost per model and machine" in (ws.reports / "report.md").read_text()
 
 
 def test_report_and_json_from_results(demo_ws):
