@@ -8,7 +8,8 @@ import html
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1300px;color:#222}
 table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:.3em .6em}
 th{background:#f0f0f0;cursor:pointer;user-select:none}td{text-align:right}
-td:first-child{text-align:left}.note{color:#666;font-size:.9em}img{max-width:100%}
+td:first-child{text-align:left}#runs td{text-align:left}#runs td:last-child{text-align:right}
+.note{color:#666;font-size:.9em}img{max-width:100%}
 b{color:#0a5}a{color:#1a55b0;text-decoration:none}a:hover{text-decoration:underline}
 .filters{position:sticky;top:0;background:#fafafa;border:1px solid #ddd;padding:.5em 1em;
 z-index:1}.filters label{margin-right:1.5em}.hidden{display:none}
