@@ -38,6 +38,7 @@ from common import peak_rss_kb, write_results  # noqa: E402
 
 from emobox.audio import load  # noqa: E402
 from emobox.features import FeatureStore, extract_corpus, get_extractor  # noqa: E402
+from emobox.machine import cpu_model  # noqa: E402
 from emobox.manifest import Utterance  # noqa: E402
 
 KLETTRES = Path("/usr/share/klettres")
@@ -429,13 +430,6 @@ def main() -> None:
     res["goals"] = GOALS
     res["wall_seconds"] = round(time.perf_counter() - started, 1)
     write_results(args.output, res)
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown"
 
 
 if __name__ == "__main__":

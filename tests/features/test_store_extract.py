@@ -123,6 +123,10 @@ def test_ray_executor_gives_the_single_process_store(tmp_path, corpus, tiny):
                                                            ).read_bytes(), name
     a = json.loads((tmp_path / "ray" / "meta.json").read_text())
     b = json.loads((tmp_path / "single" / "meta.json").read_text())
+    shards, one = a.pop("cost"), b.pop("cost")  # each worker's session, summed in reports
+    assert len(shards) == 2 and len(one) == 1
+    assert sum(s["audio_seconds"] for s in shards) == pytest.approx(one[0]["audio_seconds"])
+    assert sum(s["utterances"] for s in shards) == one[0]["utterances"] == len(utts)
     assert a == b
     assert not (tmp_path / ".ray.shards").exists()
 

@@ -36,7 +36,9 @@ def report_command(
                                                    "SVG) into this folder.",
                                                    show_default=False)] = None,
     html_dir: Annotated[Path | None, typer.Option("--html", help="Write the HTML leaderboard "
-                                                  "into this folder.", show_default=False)
+                                                  "into this folder (with a page per prepared "
+                                                  "corpus; a rebuild renders only what "
+                                                  "changed).", show_default=False)
                         ] = None,
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
@@ -73,14 +75,15 @@ def report_command(
             raise EmoboxError(f"no results{f' for corpus {corpus!r}' if corpus else ''} in "
                               f"{ws.results}")
         views = build_views(records, exclude_contaminated=exclude_contaminated,
-                            selections=workspace_selections(ws))
+                            selections=workspace_selections(ws), workspace=ws)
         intervals = _intervals(db, views.intra, metric) if ci else None
         if plots_dir is not None:
             _plots(views, plots_dir)
         if html_dir is not None:
             from emobox.report.html import build_site
 
-            index = build_site(db, html_dir, records, compare_paper=compare_paper)
+            index = build_site(db, html_dir, records, compare_paper=compare_paper,
+                               workspace=ws, exclude_contaminated=exclude_contaminated)
             out.print(f"HTML leaderboard: {index}", soft_wrap=True)
     if json_output or fmt == "json":
         print_json(views_json(views))

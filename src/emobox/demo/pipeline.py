@@ -78,8 +78,9 @@ def run_demo(
     ids = {r.key.id for r in results}
     with ResultsDB(workspace.results) as db:
         records = [r for r in db.runs() if r.key.id in ids]
-        html = build_site(db, workspace.reports / "html", records, show_progress=show_progress)
-    views = build_views(records)
+        html = build_site(db, workspace.reports / "html", records, show_progress=show_progress,
+                          workspace=workspace)
+    views = build_views(records, workspace=workspace)
     report = workspace.reports / "report.md"
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text("\n".join(g.markdown() for _, g in report_grids(views)),

@@ -55,6 +55,16 @@ class ExtractResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def cost_session(extractor: Extractor, result: ExtractResult, wall: float) -> dict[str, Any]:
+    """What one extraction session cost, as the store records it (`StoreWriter.add_cost`):
+    wall seconds of `extract_corpus` (decoding, the model, the writes; loading the model not
+    included), the audio seconds and utterances it extracted, the machine and device."""
+    from emobox.machine import machine
+
+    device = str(getattr(extractor, "device", "cpu"))
+    return {"wall_seconds": round(wall, 3), "audio_seconds": round(result.audio_seconds, 3),
+            "utterances": result.extracted, "device": device, "machine": machine(device),
+            "finished": time.time()}
 
 
 def get_extractor(model: str | ExtractionSettings, runtime: Runtime | None = None,
@@ -286,6 +296,8 @@ def extract_corpus(
     finally:
         if not failed_write:
             background.finish(raise_errors=False)
+            if result.extracted:
+                writer.add_cost(cost_session(extractor, result, time.perf_counter() - started))
             writer.close()
         stages = getattr(extractor, "timings", {})
         result.timings = {

@@ -113,7 +113,10 @@ def merge_stores(sources: Sequence[str | Path], dest: str | Path, *,
         raise EmoboxError("no shard store to merge")
     where = {k: s for s in stores for k in s}
     keys = [k for k in (order if order is not None else list(where)) if k in where]
+    prior = (FeatureStore.open(dest).meta.get("cost", [])
+             if (Path(dest) / "index.json").is_file() else [])
     with create_like(stores[0], dest) as writer:
+        writer.meta["cost"] = [*prior, *(c for s in stores for c in s.meta.get("cost", []))]
         for key in keys:
             if key in writer:
                 continue

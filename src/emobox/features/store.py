@@ -5,7 +5,9 @@ Layout of the folder::
 
     meta.json         the model's identity (`emobox.features.identity`), the extraction
                       settings, the layers with frames (`layers`) and with pooled statistics
-                      (`pooled_layers`, by default every layer), dim, dtype, frame rate, counts
+                      (`pooled_layers`, by default every layer), dim, dtype, frame rate, counts,
+                      and `cost`: one entry per extraction session (wall seconds, audio
+                      seconds, utterances, machine, device; `add_cost`)
     index.json        [[key, offset, n_frames], ...] of committed utterances, in write order:
                       the commit record
     layer_<L>.f16     float16 frames of layer L, utterances concatenated (rows of `dim`)
@@ -48,13 +50,13 @@ FORMAT_VERSION = 2
 POOLED_FILE = "pooled.f16"
 #: Recorded facts that may differ when a store is resumed: where the model lies now, the hub
 #: commit a revision resolved to.
-UNCHECKED = ("source", "commit")
+UNCHECKED = ("source", "commit", "cost")
 #: Meta fields a writer fixes itself (the rest is the extraction's record, copied as is).
 STRUCTURE = ("format", "model", "identity", "layers", "pooled_layers", "dim", "dtype",
              "frame_rate", "n_utterances", "n_frames")
 #: Meta fields that are not part of what the features are (a run's identity leaves them out).
 NOT_IDENTITY = ("format", "layers", "pooled_layers", "dim", "n_utterances", "n_frames",
-                "dtype", "frame_rate")
+                "dtype", "frame_rate", "cost")
 
 
 class FeatureStore:
@@ -364,6 +366,7 @@ class StoreWriter:
                                   f"({old.get('model')}, layers {old.get('layers')}); "
                                   "delete it or choose another workspace")
             self.index = json.loads((path / "index.json").read_text())
+            self.meta["cost"] = list(old.get("cost", []))  # earlier sessions stay recorded
             last = self.index[-1] if self.index else ["", 0, 0]
             # the index is the commit record; counts in meta.json are derived from it
             self.meta.update(n_utterances=len(self.index), n_frames=int(last[1]) + int(last[2]))
@@ -434,6 +437,10 @@ class StoreWriter:
         self.meta["n_frames"] += n_frames
         self.meta["n_utterances"] += 1
         self._keys.add(key)
+
+    def add_cost(self, session: dict[str, Any]) -> None:
+        """Record one extraction session (recorded with the next commit)."""
+        self.meta["cost"] = [*self.meta.get("cost", []), session]
 
     def commit(self) -> None:
         """fsync the data, then atomically publish the index and counts."""

@@ -1,147 +1,150 @@
 """The HTML leaderboard: a static site that opens from disk with no server — sortable tables
-(EmoBox Table 4 / Table 5 layouts, SER Evals Table 3), the plots, and a page per run with its
-identity, metrics, validation curves and confusion matrix. Every string is escaped."""
+(EmoBox Table 4 / Table 5 layouts, SER Evals Table 3, the cost table), filters by language,
+source and setting, every cell linked to its run page, the plots, a page per run
+(`report.site.runs`) and a page per prepared corpus (`report.site.corpora`). Every string is
+escaped. A rebuild into the same folder renders only the pages and figures whose inputs
+changed (`report.site.cache`)."""
 
 from __future__ import annotations
 
-import html
-import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from emobox.report import plots
 from emobox.report.formats import Grid
-from emobox.report.views import build_views, report_grids
+from emobox.report.site.cache import SiteCache, digest
+from emobox.report.site.filters import attrs, corpus_facets, filter_bar
+from emobox.report.site.page import FILTER_JS, esc, page
+from emobox.report.site.runs import page_digest, run_page
+from emobox.report.views import Views, build_views, report_grids
 from emobox.runs.results import ResultsDB, RunRecord
-
-STYLE = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}
-table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:.3em .6em}
-th{background:#f0f0f0;cursor:pointer;user-select:none}td{text-align:right}
-td:first-child{text-align:left}.note{color:#666;font-size:.9em}img{max-width:100%}
-b{color:#0a5}"""
-#: Click a header to sort by that column (numbers by value, text alphabetically).
-SORT_JS = """document.querySelectorAll('table.sortable').forEach(function(t){
- t.querySelectorAll('th').forEach(function(th,col){th.addEventListener('click',function(){
-  var body=t.tBodies[0],rows=Array.prototype.slice.call(body.rows);
-  var asc=th.getAttribute('data-order')!=='asc';th.setAttribute('data-order',asc?'asc':'desc');
-  function key(r){var s=r.cells[col].textContent.trim(),n=parseFloat(s);
-   return isNaN(n)?s.toLowerCase():n;}
-  rows.sort(function(a,b){var x=key(a),y=key(b);if(x===y)return 0;
-   var c=(typeof x===typeof y)?(x<y?-1:1):(typeof x==='number'?-1:1);return asc?c:-c;});
-  rows.forEach(function(r){body.appendChild(r);});});});});"""
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def _page(title: str, body: str) -> str:
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_e(title)}"
-            f"</title><style>{STYLE}</style></head><body><h1>{_e(title)}</h1>{body}"
-            f"<script>{SORT_JS}</script></body></html>\n")
+from emobox.workspace import Workspace
 
 
 def _cell(grid: Grid, i: int, j: int, text: str) -> str:
     """One table cell: bold where stressed, linked to its run page, its tip on hover."""
-    body = _e(text)
+    body = esc(text)
     if (i, j) in grid.bold:
         body = f"<b>{body}</b>"
     if (i, j) in grid.links:
-        body = f"<a href='runs/{_e(grid.links[(i, j)])}.html'>{body}</a>"
+        body = f"<a href='runs/{esc(grid.links[(i, j)])}.html'>{body}</a>"
     tip = grid.tips.get((i, j))
-    return f"<td title='{_e(tip)}'>{body}</td>" if tip else f"<td>{body}</td>"
+    return f"<td title='{esc(tip)}'>{body}</td>" if tip else f"<td>{body}</td>"
 
 
-def _grid(grid: Grid, table_id: str) -> str:
-    head = "".join(f"<th>{_e(c)}</th>" for c in grid.columns)
-    rows = "".join("<tr>" + "".join(_cell(grid, i, j, c) for j, c in enumerate(row)) + "</tr>"
+def _grid(grid: Grid, table_id: str, facets: dict[str, Any], settings: set[str]) -> str:
+    head = "".join(f"<th{attrs(c, facets, settings)}>{esc(c)}</th>" for c in grid.columns)
+    rows = "".join(f"<tr{attrs(row[0], facets, settings) if row else ''}>"
+                   + "".join(_cell(grid, i, j, c) for j, c in enumerate(row)) + "</tr>"
                    for i, row in enumerate(grid.rows))
-    return (f"<h2>{_e(grid.title)}</h2><p class='note'>{_e(grid.note)}</p>"
-            f"<table class='sortable' id='{_e(table_id)}'><thead><tr>{head}</tr></thead>"
-            f"<tbody>{rows}</tbody></table>")
+    return (f"<h2>{esc(grid.title)}</h2><p class='note'>{esc(grid.note)}</p>"
+            f"<table class='sortable filterable' id='{esc(table_id)}'><thead><tr>{head}</tr>"
+            f"</thead><tbody>{rows}</tbody></table>")
 
 
 def _img(path: Path, root: Path, alt: str) -> str:
-    return f"<p><img src='{_e(path.relative_to(root).as_posix())}' alt='{_e(alt)}'></p>"
+    return f"<p><img src='{esc(path.relative_to(root).as_posix())}' alt='{esc(alt)}'></p>"
+
+
+def run_settings(views: Views) -> dict[str, str]:
+    """run id → the label of the row or matrix that shows it."""
+    found = {rid: row.label for row in views.intra for rid in row.run_ids}
+    for m in [*views.cross, *views.ood]:
+        found.update({rid: m.label for rid in m.runs.values()})
+    return found
+
+
+def _figures(views: Views, out: Path, cache: SiteCache) -> list[str]:
+    """The index's matplotlib figures, each made again only when its data changed."""
+    shown = []
+
+    def figure(name: str, data: Any, make: Any, alt: str) -> None:
+        rel = f"plots/{name}"
+        cache.keep(rel, digest(name, data), lambda: make(out / rel),
+                   [f"{rel}.png", f"{rel}.svg"])
+        shown.append(_img(out / f"{rel}.png", out, alt))
+
+    if views.intra:
+        figure("intra-heatmap", views.intra,
+               lambda p: plots.intra_heatmap(views.intra, p), "setting × corpus heatmap")
+    for n, m in enumerate(views.cross):
+        figure(f"cross-{n}", m, lambda p, m=m: plots.cross_heatmap(m, p),
+               f"cross-corpus heatmap {m.label}")
+    if any(m.average is not None for m in views.cross):
+        figure("eq1", views.cross, lambda p: plots.eq1_bars(views.cross, p), "Eq. 1 averages")
+    for n, m in enumerate(views.ood):
+        if m.summary is not None:
+            figure(f"ood-{n}", m, lambda p, m=m: plots.ood_bars(m, p), f"OOD bars {m.label}")
+    for n, curve in enumerate(views.layers):
+        figure(f"layers-{n}", curve, lambda p, c=curve: plots.layer_curve(c, p),
+               f"UA per layer: {curve['corpus']} ({curve['setting']})")
+    return shown
 
 
 def build_site(db: ResultsDB, out: str | Path, records: Sequence[RunRecord] | None = None,
-               compare_paper: bool = False, show_progress: bool = True) -> Path:
-    """Write the leaderboard for `records` (default: every run) into `out`; returns the
-    index page."""
+               compare_paper: bool = False, show_progress: bool = True,
+               workspace: Workspace | None = None, exclude_contaminated: bool = False) -> Path:
+    """Write the leaderboard for `records` (default: every run) into `out`, with a page per
+    prepared corpus of `workspace` and its cost table (cells the model may have seen marked,
+    and with `exclude_contaminated` left out of the averages); returns the index page. Pages
+    and figures whose inputs did not change since the last build into `out` are kept as they
+    are; pages of runs no longer shown are removed."""
     from emobox.progress import progress_bar
+    from emobox.report.contamination import workspace_selections
+    from emobox.report.site.corpora import corpus_pages
 
     out = Path(out)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     records = list(db.runs() if records is None else records)
-    views = build_views(records)
+    views = build_views(records, workspace=workspace, exclude_contaminated=exclude_contaminated,
+                        selections=workspace_selections(workspace) if workspace else None)
     listed = [r for r in records if not r.key.protocol.endswith("-config")]
-    sections: list[str] = []
-    grids = [(f"{kind}-{n}", grid) for n, (kind, grid)
-             in enumerate(report_grids(views, compare_paper=compare_paper))]
-    plotted = len(views.cross) + len(views.ood) + len(views.layers) + 1
-    with progress_bar("HTML report", len(grids) + plotted + len(listed), "pages and plots",
-                      show_progress) as bar:
-        def step() -> None:
+    cache = SiteCache(out)
+    facets = corpus_facets({c for r in records for c in (r.key.train_corpus,
+                                                        r.key.test_corpus)}, workspace)
+    by_run = run_settings(views)
+    settings = {*by_run.values(), *(c["setting"] for c in views.layers)}
+    with progress_bar("HTML report", len(listed) + 2, "pages", show_progress) as bar:
+        corpora = corpus_pages(workspace, out, cache) if workspace is not None else []
+        if bar is not None:
+            bar.advance()
+        sections = [filter_bar(facets, settings)]
+        if corpora:
+            sections.append("<nav><b>Corpora:</b> " + " ".join(
+                f"<a href='corpora/{esc(c)}.html'>{esc(c)}</a>" for c in corpora) + "</nav>")
+        for n, (kind, grid) in enumerate(report_grids(views, compare_paper=compare_paper)):
+            sections.append(_grid(grid, f"{kind}-{n}", facets, settings))
+        sections += _figures(views, out, cache)
+        sections.append(_runs_table(listed, by_run))
+        for r in listed:
+            cache.render(f"runs/{r.run_id}.html", page_digest(r), lambda r=r: run_page(r, db))
             if bar is not None:
                 bar.advance()
-
-        for table_id, grid in grids:
-            sections.append(_grid(grid, table_id))
-            step()
-        for n, m in enumerate(views.cross):
-            png = plots.cross_heatmap(m, out / "plots" / f"cross-{n}")[0]
-            sections.append(_img(png, out, f"cross-corpus heatmap {m.label}"))
-            step()
-        if any(m.average is not None for m in views.cross):
-            sections.append(_img(plots.eq1_bars(views.cross, out / "plots" / "eq1")[0], out,
-                                 "Eq. 1 averages"))
-        step()
-        for n, m in enumerate(views.ood):
-            if m.summary is not None:
-                sections.append(_img(plots.ood_bars(m, out / "plots" / f"ood-{n}")[0], out,
-                                     f"OOD bars {m.label}"))
-            step()
-        for n, curve in enumerate(views.layers):
-            sections.append(_img(plots.layer_curve(curve, out / "plots" / f"layers-{n}")[0],
-                                 out, f"UA per layer: {curve['corpus']} ({curve['setting']})"))
-            step()
-        run_rows = "".join(
-            f"<tr><td><a href='runs/{_e(r.run_id)}.html'>{_e(r.run_id)}</a></td>"
-            f"<td>{_e(r.key.protocol)}</td><td>{_e(r.key.model)}</td>"
-            f"<td>{_e(r.key.train_corpus)}</td><td>{_e(r.key.test_corpus)}</td>"
-            f"<td>{_e(r.key.fold)}</td>"
-            f"<td>{100 * r.metrics.get('ua', float('nan')):.1f}</td></tr>"
-            for r in listed)
-        sections.append("<h2>Runs</h2><table class='sortable' id='runs'><thead><tr><th>run</th>"
-                        "<th>protocol</th><th>model</th><th>train</th><th>test</th><th>fold</th>"
-                        f"<th>UA</th></tr></thead><tbody>{run_rows}</tbody></table>")
-        for r in listed:
-            _run_page(db, r, out)
-            step()
-    index = out / "index.html"
-    index.write_text(_page("emobox leaderboard", "".join(sections)), encoding="utf-8")
+        cache.prune("runs")
+        index = out / "index.html"
+        index.write_text(page("emobox leaderboard", "".join(sections), scripts=FILTER_JS),
+                         encoding="utf-8")
+        cache.save()
+        if bar is not None:
+            bar.advance()
     return index
 
 
-def _run_page(db: ResultsDB, r: RunRecord, out: Path) -> None:
-    parts = [f"<h2>Identity</h2><pre>{_e(json.dumps(r.key.to_dict(), indent=1))}</pre>",
-             "<h2>Metrics</h2><table><tbody>" + "".join(
-                 f"<tr><td>{_e(k)}</td><td>{100 * v:.2f}</td></tr>"
-                 for k, v in r.metrics.items() if isinstance(v, float)) + "</tbody></table>"]
-    curves = r.info.get("curves") or []
-    if any(c.get("valid_ua") for c in curves):
-        png = plots.valid_curves(curves, out / "runs" / f"{r.run_id}-curves",
-                                 f"validation UA ({r.run_id})")[0]
-        parts.append("<h2>Validation curves</h2>" + _img(png, out / "runs", "curves"))
-    if "confusion" in r.metrics:
-        png = plots.confusion(r.metrics["labels"], r.metrics["confusion"],
-                              out / "runs" / f"{r.run_id}-confusion", "confusion")[0]
-        parts.append("<h2>Confusion matrix</h2>" + _img(png, out / "runs", "confusion"))
-    notes = r.info.get("notes") or []
-    if notes:
-        parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes)
-                     + "</ul>")
-    (out / "runs" / f"{r.run_id}.html").write_text(
-        _page(f"run {r.run_id}", "<p><a href='../index.html'>← leaderboard</a></p>"
-              + "".join(parts)), encoding="utf-8")
+def _runs_table(listed: Sequence[RunRecord], by_run: dict[str, str]) -> str:
+    def row(r: RunRecord) -> str:
+        corpora = " ".join(dict.fromkeys((r.key.train_corpus, r.key.test_corpus)))
+        setting = by_run.get(r.run_id)
+        return (f"<tr data-corpora='{esc(corpora)}'"
+                + (f" data-setting='{esc(setting)}'" if setting else "") + ">"
+                f"<td><a href='runs/{esc(r.run_id)}.html'>{esc(r.run_id)}</a></td>"
+                f"<td>{esc(r.key.protocol)}</td><td>{esc(setting or r.key.model)}</td>"
+                f"<td>{esc(r.key.train_corpus)}</td><td>{esc(r.key.test_corpus)}</td>"
+                f"<td>{esc(r.key.fold)}</td>"
+                f"<td>{100 * r.metrics.get('ua', float('nan')):.1f}</td></tr>")
+
+    return ("<h2>Runs</h2><p class='note'>every stored run shown above; UA in percent on its "
+            "test set; setting: the label of the row or matrix that shows it</p>"
+            "<table class='sortable filterable' id='runs'><thead><tr><th>run</th>"
+            "<th>protocol</th><th>setting</th><th>train</th><th>test</th><th>fold</th>"
+            f"<th>UA</th></tr></thead><tbody>{''.join(row(r) for r in listed)}</tbody></table>")

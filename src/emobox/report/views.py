@@ -26,7 +26,9 @@ from emobox.runs.results import RunRecord
 
 if TYPE_CHECKING:
     from emobox.report.contamination import Flags, Selections
+    from emobox.report.cost import CostRow
     from emobox.report.formats import Grid
+    from emobox.workspace import Workspace
 
 
 @dataclass
@@ -38,19 +40,23 @@ class Views:
     ood: list[OodMatrix] = field(default_factory=list)
     layers: list[dict[str, Any]] = field(default_factory=list)
     flags: Flags | None = None  # the contamination marks of its cells
+    cost: list[CostRow] = field(default_factory=list)
 
 
 def build_views(records: Sequence[RunRecord], *, ood_metric: str = "macro_f1",
-                exclude_contaminated: bool = False,
-                selections: Selections | None = None) -> Views:
+                exclude_contaminated: bool = False, selections: Selections | None = None,
+                workspace: Workspace | None = None) -> Views:
     """The views of `records`, every cell whose model may have seen its test data marked
     (`selections`: how each balanced test set was selected, e.g.
     `contamination.workspace_selections`); `exclude_contaminated` leaves those cells out of
-    every average."""
+    every average. With `workspace`, the cost table reads its feature stores (without, it
+    holds the training time of the runs only)."""
     from emobox.report.contamination import flag_views
+    from emobox.report.cost import cost_rows
 
     views = Views(intra_rows(records), cross_matrices(records),
-                  ood_matrices(records, ood_metric), layer_curves(records))
+                  ood_matrices(records, ood_metric), layer_curves(records),
+                  cost=cost_rows(records, workspace))
     views.flags = flag_views(views, exclude=exclude_contaminated, selections=selections)
     return views
 
@@ -61,6 +67,7 @@ def report_grids(views: Views, *, metric: str = "ua", compare_paper: bool = Fals
     """Every table of a report as (kind, grid), in the order shown — the one list that the
     terminal, the text formats and the HTML site render."""
     from emobox.report.contamination import Flags, mark_grid
+    from emobox.report.cost import cost_grid
     from emobox.report.formats import layer_grids, table3, table4, table5
 
     flags = views.flags or Flags()
@@ -71,7 +78,8 @@ def report_grids(views: Views, *, metric: str = "ua", compare_paper: bool = Fals
             *(("cross", mark_grid(g, flags, note=False))
               for g in table5(views.cross, compare_paper)),
             *(("ood", g) for g in table3(views.ood)),
-            *(("layers", g) for g in layer_grids(views.layers))]
+            *(("layers", g) for g in layer_grids(views.layers)),
+            *(("cost", g) for g in cost_grid(views.cost))]
 
 
 def groups(views: Views, metric: str = "ua") -> list[Grid]:
@@ -88,7 +96,9 @@ def groups(views: Views, metric: str = "ua") -> list[Grid]:
 
 def print_views(console: Any, views: Views, metric: str = "ua") -> None:
     """The terminal report: the tables, the per-group averages and the contamination
-    footnote of the intra-corpus rows."""
+    footnote of the intra-corpus rows, the cost table."""
+    from emobox.report.cost import cost_grid
+
     print_tables(console, views.intra, views.cross, ood=views.ood, layers=views.layers)
     for grid in groups(views, metric):
         console.print(grid.rich())
@@ -97,6 +107,9 @@ def print_views(console: Any, views: Views, metric: str = "ua") -> None:
         if views.flags else ""
     if note:
         console.print(f"[dim]intra-corpus: {note}[/]", soft_wrap=True)
+    for grid in cost_grid(views.cost):
+        console.print(grid.rich())
+        console.print(f"[dim]{grid.note}[/]", soft_wrap=True)
 
 
 def views_json(views: Views) -> dict[str, Any]:
@@ -105,4 +118,5 @@ def views_json(views: Views) -> dict[str, Any]:
             "groups": [g.to_dict() for g in groups(views)],
             "contamination": {"marked": len(views.flags.marks), "excluded": views.flags.exclude,
                               "unknown_training_data": len(views.flags.unknown)}
-            if views.flags else None}
+            if views.flags else None,
+            "cost": [{**vars(r), "per_audio_hour": r.per_audio_hour} for r in views.cost]}

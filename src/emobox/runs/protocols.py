@@ -127,6 +127,8 @@ def evaluate_and_store(db: ResultsDB | None, key: RunKey, trained: TrainedModel,
              key.test_corpus, key.fold, metrics["ua"], metrics["wa"], key.id)
     if head_of is not None:
         info["head"] = head_of.id
+    elif trained.train_seconds is not None:  # the sweep's cost, once per trained head
+        info.update(train_seconds=trained.train_seconds, train_machine=trained.machine)
     if db is not None:
         if head_of is None:
             save_model(trained, db.heads_dir / key.id, run_id=key.id, run_key=key.to_dict(),

@@ -9,6 +9,7 @@ with the selected model (`TrainedModel.predict`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +60,9 @@ class TrainedModel:
     valid_ua: float
     curves: list[Curve]
     no_valid: bool = False
+    #: Wall seconds of the whole sweep (every configuration) and the machine it ran on.
+    train_seconds: float | None = None
+    machine: str | None = None
 
     @property
     def best_epoch(self) -> int:
@@ -114,10 +118,16 @@ def train_sweep(
     the CPU) — the same batches and arithmetic on either; `matmul`: ``fp32``, or on CUDA
     ``tf32`` / ``bf16`` (`emobox.train.device`). `on_epoch` is called after every epoch
     (progress; it may raise to stop)."""
+    from emobox.machine import machine
+
     on = resolve_device(device)
+    started = time.perf_counter()
     with matmul_precision(matmul, on):
-        return _sweep(store, train, valid, recipe, labels=labels, layer=layer, seed=seed,
-                      device=on, on_epoch=on_epoch)
+        model = _sweep(store, train, valid, recipe, labels=labels, layer=layer, seed=seed,
+                       device=on, on_epoch=on_epoch)
+    model.train_seconds = round(time.perf_counter() - started, 3)
+    model.machine = machine(on)
+    return model
 
 
 def _sweep(store: FeatureStore, train: Sequence[tuple[str, str]],
