@@ -125,3 +125,23 @@ def valid_curves(curves: Sequence[dict[str, Any]], path: Path, title: str) -> li
     if curves:
         ax.legend(fontsize=7)
     return _save(fig, path)
+
+
+def reliability(curves: dict[str, Any], path: Path, title: str) -> list[Path]:
+    """A reliability diagram (PNG + SVG) of one run: accuracy against mean confidence per
+    bin for each named `report.calibration.Reliability` (e.g. ``run_calibration(db,
+    record)``: the stored probabilities and, for an OOD cell, those before logit
+    adjustment), the diagonal of perfect calibration, and each curve's ECE and bins."""
+    fig, ax = plt.subplots(figsize=(4.5, 4))
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1, label="calibrated")
+    for name, r in curves.items():
+        seen = r.counts > 0
+        ax.plot(r.confidence[seen], r.accuracy[seen], marker="o",
+                label=f"{name}: ECE {100 * r.ece:.1f} % ({r.bins} bins, n = {r.n})")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("confidence (highest class probability), bin mean")
+    ax.set_ylabel("accuracy in the bin")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, loc="upper left")
+    return _save(fig, path)
