@@ -119,6 +119,14 @@ def test_ood_runs_of_two_schemes_are_two_matrices_in_percent(tmp_path):
     assert len(rows) == 2 and "scheme default" in rows[0] + rows[1]
     id_means = [float(row.strip("|").split("|")[1].split()[0]) for row in rows]
     assert all(v > 1 for v in id_means)  # percent, as every other table
+    assert all("[" in cell for row in rows for cell in row.strip("|").split("|")[1:])
+    with ResultsDB(ws.results, readonly=True) as db:  # calibration before/after adjustment
+        for r in db.runs(protocol="ood"):
+            raw = db.unadjusted_probabilities(r.id)
+            if r.key.train_corpus == r.key.test_corpus:
+                assert all(p is None for p in raw)  # nothing adjusted in-domain
+            else:
+                assert raw and all(abs(sum(p) - 1) < 1e-6 for p in raw)
 
 
 def test_ood_without_an_eligible_pair_prints_no_nan(tmp_path):

@@ -373,9 +373,9 @@ def ood_intervals(stats: CellStats, m: OodMatrix, levels: dict[str, list[str]]
     return {k: percentile_interval(v, stats.resampling.level) for k, v in values.items()}
 
 
-def layer_grids(curves: Sequence[dict]) -> list[Grid]:
+def layer_grids(curves: Sequence[dict], stats: CellStats | None = None) -> list[Grid]:
     """`run layers`: one layer × corpus table per setting (UA mean ± std over folds in
-    percent; each corpus's best layer bold)."""
+    percent, with `stats` its bootstrap interval; each corpus's best layer bold)."""
     groups: dict[str, list[dict]] = defaultdict(list)
     for c in curves:
         groups[c["setting"]].append(c)
@@ -383,22 +383,35 @@ def layer_grids(curves: Sequence[dict]) -> list[Grid]:
     for setting, group in groups.items():
         layers = sorted({int(layer) for c in group for layer in c["ua"]})
         corpora = [c["corpus"] for c in group]
-        rows, bold = [], set()
+        rows, bold, cis = [], set(), {}
+        levels: dict[str, list[str]] = defaultdict(list)
         for i, layer in enumerate(layers):
             line = [str(layer)]
             for j, c in enumerate(group, 1):
-                stats = {int(k): v for k, v in c["ua"].items()}
+                stats_ = {int(k): v for k, v in c["ua"].items()}
                 folds = {int(k): v for k, v in c.get("folds", {}).items()}
-                if layer not in stats:
+                if layer not in stats_:
                     line.append("")
                     continue
-                mean, std = stats[layer]
-                line.append(f"{100 * mean:.1f}" if folds.get(layer, 2) == 1
-                            else f"{100 * mean:.1f} ± {100 * std:.1f}")
+                mean, std = stats_[layer]
+                text = (f"{100 * mean:.1f}" if folds.get(layer, 2) == 1
+                        else f"{100 * mean:.1f} ± {100 * std:.1f}")
+                ids = {int(k): v for k, v in c.get("runs", {}).items()}.get(layer)
+                if stats is not None and ids:
+                    ci = stats.interval(ids, "ua")
+                    levels[stats.level(ids) or "no stored predictions: no interval"].append(
+                        c["corpus"])
+                    if ci is not None:
+                        cis[(i, j)] = ci
+                        text += _ci(ci)
+                line.append(text)
                 if layer == c["best_layer"]:
                     bold.add((i, j))
             rows.append(line)
-        grids.append(Grid(f"UA per layer ({setting})", f"{group[0]['caption']} · percent, "
-                          "mean ± std over folds; bold: each corpus's best layer",
-                          ["layer", *corpora], rows, bold))
+        note = (f"{group[0]['caption']} · percent, mean ± std over folds; bold: each "
+                "corpus's best layer")
+        if stats is not None:
+            note += " · " + interval_note(stats, levels, "of the mean over folds")
+        grids.append(Grid(f"UA per layer ({setting})", note, ["layer", *corpora], rows, bold,
+                          intervals=cis))
     return grids

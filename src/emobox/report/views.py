@@ -64,7 +64,7 @@ def report_grids(views: Views, *, metric: str = "ua", compare_paper: bool = Fals
     grids = [*(("intra", g) for g in table4(views.intra, metric, compare_paper, views.stats)),
              *(("cross", g) for g in table5(views.cross, compare_paper, views.stats)),
              *(("ood", g) for g in table3(views.ood, views.stats)),
-             *(("layers", g) for g in layer_grids(views.layers))]
+             *(("layers", g) for g in layer_grids(views.layers, views.stats))]
     if ece and views.stats is not None:
         from emobox.report.calibration import ece_grids
 
