@@ -17,13 +17,17 @@ difference of their replicate arrays is the paired bootstrap of their difference
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-#: Replicates drawn per block (bounds the memory of the weight matrix to ~32 MB).
+#: Replicates scored per block (bounds the memory of each product to ~16 MB per class).
 _BLOCK_CELLS = 4_000_000
+#: The most recently used resampling weights kept (at most ~200 MB of float32).
+_CACHE: OrderedDict[tuple[bytes, int, int], np.ndarray] = OrderedDict()
+_CACHE_CELLS = 50_000_000
 
 
 @dataclass(frozen=True)
@@ -46,18 +50,32 @@ class Fold:
 
 
 def weights(fold: Fold, n: int, seed: int) -> np.ndarray:
-    """(n, utterances) resampling counts of a fold: a multinomial draw of the utterances, or
-    of the speakers (each utterance weighted by its speaker's count). Deterministic in
+    """(n, utterances) resampling counts of a fold: the utterances drawn with replacement,
+    or the speakers (each utterance weighted by its speaker's count). Deterministic in
     (`seed`, level, the fold's utterance ids)."""
     m = len(fold.ids)
     level = "speaker" if fold.speakers is not None else "utterance"
     digest = hashlib.sha256("\n".join([level, *fold.ids]).encode()).digest()
+    key = (digest, n, seed)
+    if key in _CACHE:  # the models of one table row share their folds' resamples
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
     rng = np.random.default_rng([seed, int.from_bytes(digest[:8], "little")])
     if fold.speakers is None:
-        return rng.multinomial(m, np.full(m, 1 / m), size=n).astype(np.float32)
-    names, of = np.unique(np.asarray(fold.speakers, dtype=str), return_inverse=True)
-    counts = rng.multinomial(len(names), np.full(len(names), 1 / len(names)), size=n)
-    return counts[:, of].astype(np.float32)
+        found = _counts(rng, n, m)
+    else:
+        names, of = np.unique(np.asarray(fold.speakers, dtype=str), return_inverse=True)
+        found = _counts(rng, n, len(names))[:, of]
+    _CACHE[key] = found
+    while sum(w.size for w in _CACHE.values()) > _CACHE_CELLS and len(_CACHE) > 1:
+        _CACHE.popitem(last=False)
+    return found
+
+
+def _counts(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
+    """(n, k) counts of k draws with replacement from k items, per replicate."""
+    draws = rng.integers(0, k, size=(n, k)) + (np.arange(n) * k)[:, None]
+    return np.bincount(draws.ravel(), minlength=n * k).reshape(n, k).astype(np.float32)
 
 
 def fold_scores(fold: Fold, metric: str, w: np.ndarray, labels: Sequence[str] | None = None

@@ -74,6 +74,7 @@ class _Cell:
     labels: list[str]
     level: str
     why: str  # why utterance level ("" at speaker level)
+    scores: dict[str, dict[str, Any]]  # fold name -> `metrics.evaluate` of its predictions
 
 
 class CellStats:
@@ -109,17 +110,18 @@ class CellStats:
             folds[r.key.fold] = Fold([x[0] for x in rows], [x[1] for x in rows],
                                      [x[2] for x in rows])
         labels = list(records[0].metrics.get("labels") or [])
+        scores = {}
         for r in records:  # the predictions must reproduce the number the table prints
             f = folds[r.key.fold]
-            got = evaluate(f.true, f.pred, labels or None)
+            scores[r.key.fold] = got = evaluate(f.true, f.pred, labels or None)
             if any(m in r.metrics and abs(got[m] - float(r.metrics[m])) > 1e-6
                    for m in METRICS):
-                return _Cell(folds, labels, "none", MISMATCH)
+                return _Cell(folds, labels, "none", MISMATCH, scores)
         speakers, why = self._speaker_level(records[0], folds)
         if speakers is not None:
             folds = {k: Fold(f.ids, f.true, f.pred, [speakers[i] for i in f.ids])
                      for k, f in folds.items()}
-        return _Cell(folds, labels, "utterance" if why else "speaker", why)
+        return _Cell(folds, labels, "utterance" if why else "speaker", why, scores)
 
     def _speaker_level(self, record: RunRecord, folds: Mapping[str, Fold]
                        ) -> tuple[dict[str, str] | None, str]:
@@ -246,8 +248,7 @@ class CellStats:
 
 
 def _observed(cell: _Cell, metric: str) -> float:
-    return float(np.mean([evaluate(f.true, f.pred, cell.labels)[
-        {"micro_f1": "wa"}.get(metric, metric)] for f in cell.folds.values()]))
+    return float(np.mean([s[metric] for s in cell.scores.values()]))
 
 
 def rank_with_ties(values: Mapping[str, float], tie: Any) -> dict[str, int]:
