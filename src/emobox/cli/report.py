@@ -103,6 +103,14 @@ def report_command(
             print_json({**views_json(views), "tables": [g.to_dict() for g in grids]})
             return
     _print(grids, fmt)
+    if fmt == "rich":  # the terminal also shows each OOD matrix cell by cell
+        from rich.markup import escape
+
+        from emobox.report.tables import ood_table
+
+        for m in views.ood:
+            out.print(ood_table(m))
+            out.print(f"[dim]{escape(m.caption)}[/]", soft_wrap=True)
 
 
 def _print(grids, fmt: str) -> None:
