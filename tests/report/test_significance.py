@@ -221,6 +221,11 @@ def test_ece_equals_a_direct_computation_before_and_after_adjustment(tmp_path):
     assert f"| {100 * direct_ece(adjusted, true, 15):.1f} | " \
            f"{100 * direct_ece(raw, true, 15):.1f} | 400 |" in line
     assert "15 equal-width bins" in md
+    plotted = runner.invoke(app, ["report", "-w", str(ws.root), "--plots", str(tmp_path / "p"),
+                                  "--ece"])
+    assert plotted.exit_code == 0, plotted.output
+    assert {p.name for p in (tmp_path / "p").iterdir()} == {f"reliability-{run}.png",
+                                                            f"reliability-{run}.svg"}
 
 
 def test_cells_whose_predictions_do_not_give_their_metric_get_no_interval(tmp_path):

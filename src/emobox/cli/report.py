@@ -37,8 +37,8 @@ def report_command(
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap resamples.")] = 0,
     ece: Annotated[bool, typer.Option("--ece", help="Add the calibration table: the expected "
                                       "calibration error of every cell (15 equal-width "
-                                      "bins; OOD cells also before logit adjustment).")
-                   ] = False,
+                                      "bins; OOD cells also before logit adjustment); with "
+                                      "--plots a reliability diagram per run.")] = False,
     plots_dir: Annotated[Path | None, typer.Option("--plots", help="Write the plots (PNG and "
                                                    "SVG) into this folder.",
                                                    show_default=False)] = None,
@@ -91,7 +91,7 @@ def report_command(
             _compare(views, compared, metric, fmt, json_output)
             return
         if plots_dir is not None:
-            _plots(views, plots_dir)
+            _plots(views, plots_dir, db if ece else None)
         if html_dir is not None:
             from emobox.report.html import build_site
 
@@ -138,10 +138,22 @@ def _compare(views, models: list[str], metric: str, fmt: str, json_output: bool)
     _print(grids, fmt)
 
 
-def _plots(views, folder: Path) -> None:
+def _plots(views, folder: Path, db=None) -> None:
+    """The report's plots; with `db` (``--ece``) a reliability diagram per run."""
     from emobox.report import plots
 
     written = []
+    if db is not None:
+        from emobox.report.calibration import run_calibration
+
+        for record in views.stats.by_id.values():
+            curves = run_calibration(db, record)
+            if curves:
+                k = record.key
+                written += plots.reliability(
+                    curves, folder / f"reliability-{record.run_id}",
+                    f"{k.model}: {k.train_corpus} → {k.test_corpus}, fold {k.fold} "
+                    f"({k.protocol}, run {record.run_id[:8]})")
     for m in views.cross:
         written += plots.cross_heatmap(m, folder / f"cross-{plots.slug(m.label)}")
     if any(m.average is not None for m in views.cross):
