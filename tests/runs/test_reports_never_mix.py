@@ -159,8 +159,8 @@ def test_every_cell_has_the_interval_of_the_mean_over_folds(ws):
         run_intra(ws, "savee", "toy", scheme="paper", recipe=small(hidden=8), db=db,
                   show_progress=False)
     text = cli(ws, "report", "-f", "md").output
-    assert "95 % percentile bootstrap interval, 1000 resamples, seed 0 of the mean over " \
-        "folds" in text and "| savee | " in text and " [" in text.split("| savee | ")[1]
+    assert "the 95 % percentile bootstrap interval (1000 resamples, seed 0) of the mean " \
+        "over folds" in text and "| savee | " in text and " [" in text.split("| savee | ")[1]
     truth = ["a", "a", "b", "b", "b"]
     guess = ["a", "b", "b", "b", "a"]
     assert fold_mean_ci([(truth, guess)], ["a", "b"]) == bootstrap_ci(truth, guess, ["a", "b"])

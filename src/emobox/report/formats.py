@@ -221,7 +221,7 @@ def _tip(stats: CellStats, metric: str, ids: Sequence[str], best_ids: Sequence[s
          label: str, best: str, level: str) -> str:
     """Hover text of a Table 4 cell: its interval, level and its test against the best."""
     ci = stats.interval(ids, metric)
-    text = f"{_metric_name(metric)}{_ci(ci)} ({stats.resampling.describe()}; {level} level)"
+    text = f"{_metric_name(metric)}{_ci(ci)}: {stats.resampling.describe()}, {level} level"
     if label == best:
         return text + "; the best of this corpus"
     d = stats.compare(best_ids, ids, metric)
@@ -236,8 +236,8 @@ def interval_note(stats: CellStats, levels: dict[str, list[str]], what: str) -> 
     cells were resampled at which level."""
     where = "; ".join(f"{lvl}: {', '.join(sorted(set(cells)))}"
                       for lvl, cells in sorted(levels.items()))
-    return (f"[low, high]: {stats.resampling.describe()} {what} (the test utterances, or "
-            f"whole test speakers, resampled within each fold) · resampled at level — {where}")
+    return (f"[low, high]: the {stats.resampling.describe()} {what}, the test utterances or "
+            f"whole test speakers resampled within each fold · level — {where}")
 
 
 def rank_note(stats: CellStats, metric: str, untested: int) -> str:

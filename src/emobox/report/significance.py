@@ -49,8 +49,8 @@ class Resampling:
         return 1 - self.alpha
 
     def describe(self) -> str:
-        return (f"{100 * self.level:g} % percentile bootstrap interval, {self.n} resamples, "
-                f"seed {self.seed}")
+        return (f"{100 * self.level:g} % percentile bootstrap interval ({self.n} resamples, "
+                f"seed {self.seed})")
 
 
 @dataclass(frozen=True)
