@@ -60,7 +60,7 @@ def compare_grids(views: Views, a: str, b: str, metric: str = "ua") -> list[Grid
         shown = [r for by_model in setting.values() for r in by_model.values()]
         r = stats.resampling
         note = (f"{intra_caption(shown)} · {a} − {b}, {name} in percent, means over folds · "
-                f"[low, high]: {r.describe()} interval of the paired difference (the same "
+                f"[low, high]: the {r.describe()} of the paired difference (the same "
                 f"resamples of the same test utterances for both models), p: two-sided "
                 f"bootstrap p-value, significant when p < α = {r.alpha:g} (no multiple-"
                 f"comparison correction) · average: over the {len(diffs)} corpora compared, "
