@@ -4,7 +4,7 @@ CSV, LaTeX or JSON; plots; the HTML leaderboard."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -81,7 +81,8 @@ def report_command(
             if name is not None and name not in db.models():
                 raise EmoboxError(f"no results for model {given!r} in {ws.results} (models "
                                   f"there: {', '.join(db.models()) or 'none'})")
-        records = db.runs(model=wanted, corpus=corpus)
+        records = [r for r in db.runs(corpus=corpus) if r.key.model in compared] \
+            if compare else db.runs(model=wanted, corpus=corpus)
         if not records:
             raise EmoboxError(f"no results{f' for corpus {corpus!r}' if corpus else ''} in "
                               f"{ws.results}")
@@ -113,7 +114,7 @@ def report_command(
             out.print(f"[dim]{escape(m.caption)}[/]", soft_wrap=True)
 
 
-def _print(grids, fmt: str) -> None:
+def _print(grids: list, fmt: str) -> None:
     if fmt != "rich":
         typer.echo("\n".join(g.render(fmt) for g in grids), nl=False)
         return
@@ -124,7 +125,8 @@ def _print(grids, fmt: str) -> None:
         out.print(f"[dim]{escape(g.note)}[/]", soft_wrap=True)
 
 
-def _compare(views, models: list[str], metric: str, fmt: str, json_output: bool) -> None:
+def _compare(views: Any, models: list[str], metric: str, fmt: str, json_output: bool
+             ) -> None:
     from emobox.errors import EmoboxError
     from emobox.report.compare import compare_grids
 
@@ -138,7 +140,7 @@ def _compare(views, models: list[str], metric: str, fmt: str, json_output: bool)
     _print(grids, fmt)
 
 
-def _plots(views, folder: Path, db=None) -> None:
+def _plots(views: Any, folder: Path, db: Any = None) -> None:
     """The report's plots; with `db` (``--ece``) a reliability diagram per run."""
     from emobox.report import plots
 
