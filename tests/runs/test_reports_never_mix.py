@@ -92,7 +92,7 @@ def test_an_incomplete_matrix_is_shown_incomplete_and_never_reduced(ws):
     data = json.loads(cli(ws, "report", "--json").stdout)["cross"][0]
     assert not data["complete"] and data["average"] is None and len(data["missing"]) == 4
     text = cli(ws, "report").output
-    assert "incomplete: no Eq. 1" in text and "Eq. 1 average over" not in text
+    assert "incomplete (4 missing)" in text and "average (Eq. 1) │ 4" not in text
     assert "INCOMPLETE: 4 of 6 cells missing" in text and "emodb→cremad" in text
 
 
@@ -117,8 +117,16 @@ def test_ood_runs_of_two_schemes_are_two_matrices_in_percent(tmp_path):
     table3 = md[md.index("SER Evals Table 3"):].split("\n**")[0]  # up to the next table
     rows = [line for line in table3.splitlines() if line.startswith("| toy")]
     assert len(rows) == 2 and "scheme default" in rows[0] + rows[1]
-    id_means = [float(row.strip("|").split("|")[1]) for row in rows]
+    id_means = [float(row.strip("|").split("|")[1].split()[0]) for row in rows]
     assert all(v > 1 for v in id_means)  # percent, as every other table
+    assert all("[" in cell for row in rows for cell in row.strip("|").split("|")[1:])
+    with ResultsDB(ws.results, readonly=True) as db:  # calibration before/after adjustment
+        for r in db.runs(protocol="ood"):
+            raw = db.unadjusted_probabilities(r.id)
+            if r.key.train_corpus == r.key.test_corpus:
+                assert all(p is None for p in raw)  # nothing adjusted in-domain
+            else:
+                assert raw and all(abs(sum(p) - 1) < 1e-6 for p in raw)
 
 
 def test_ood_without_an_eligible_pair_prints_no_nan(tmp_path):
@@ -146,12 +154,13 @@ def test_set_on_a_swept_field_replaces_its_grid(ws):
     assert all("hidden" not in (k.hparams.get("grid") or {}) for k in keys)
 
 
-def test_ci_is_the_interval_of_the_mean_over_folds(ws):
+def test_every_cell_has_the_interval_of_the_mean_over_folds(ws):
     with ResultsDB(ws.results) as db:
         run_intra(ws, "savee", "toy", scheme="paper", recipe=small(hidden=8), db=db,
                   show_progress=False)
-    text = cli(ws, "report", "--ci", "-f", "md").output
-    assert "95 % bootstrap interval of the mean over folds" in text
+    text = cli(ws, "report", "-f", "md").output
+    assert "the 95 % percentile bootstrap interval (1000 resamples, seed 0) of the mean " \
+        "over folds" in text and "| savee | " in text and " [" in text.split("| savee | ")[1]
     truth = ["a", "a", "b", "b", "b"]
     guess = ["a", "b", "b", "b", "a"]
     assert fold_mean_ci([(truth, guess)], ["a", "b"]) == bootstrap_ci(truth, guess, ["a", "b"])

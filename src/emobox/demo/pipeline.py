@@ -80,9 +80,9 @@ def run_demo(
         records = [r for r in db.runs() if r.key.id in ids]
         html = build_site(db, workspace.reports / "html", records, show_progress=show_progress,
                           workspace=workspace)
-    views = build_views(records, workspace=workspace)
-    report = workspace.reports / "report.md"
-    report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text("\n".join(g.markdown() for _, g in report_grids(views)),
-                      encoding="utf-8")
+        views = build_views(records, db=db, workspace=workspace)  # intervals, ranks with ties
+        report = workspace.reports / "report.md"
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text("\n".join(g.markdown() for _, g in report_grids(views)),
+                          encoding="utf-8")
     return DemoResult(corpora, store, views.intra, views.cross, report, html)

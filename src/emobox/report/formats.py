@@ -22,15 +22,22 @@ import io
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+import numpy as np
+from rich.markup import escape
 from rich.table import Table
 
+from emobox.report.bootstrap import percentile_interval
 from emobox.report.tables import (
     CrossMatrix,
     IntraRow,
     OodMatrix,
     intra_caption,
 )
+
+if TYPE_CHECKING:
+    from emobox.report.significance import CellStats
 
 FORMATS = ("rich", "md", "csv", "latex", "json")
 MARKS = {1: "¹", 2: "²", 3: "³"}
@@ -47,6 +54,8 @@ class Grid:
     bold: set[tuple[int, int]] = field(default_factory=set)  # (row, column) cells to stress
     links: dict[tuple[int, int], str] = field(default_factory=dict)  # cell -> its run id
     tips: dict[tuple[int, int], str] = field(default_factory=dict)  # cell -> hover text (HTML)
+    #: cell -> its bootstrap interval (fractions); CSV and JSON also give it as numbers
+    intervals: dict[tuple[int, int], tuple[float, float]] = field(default_factory=dict)
 
     def markdown(self) -> str:
         def cell(i: int, j: int, text: str) -> str:
@@ -61,10 +70,21 @@ class Grid:
         return "\n".join(lines) + "\n"
 
     def csv(self) -> str:
+        """The cells as shown, and after each column with intervals its bounds in percent
+        as two numeric columns (``<column> low``, ``<column> high``)."""
+        with_ci = {j for _, j in self.intervals}
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(self.columns)
-        writer.writerows(self.rows)
+        writer.writerow([x for j, c in enumerate(self.columns)
+                         for x in ([c, f"{c} low", f"{c} high"] if j in with_ci else [c])])
+        for i, row in enumerate(self.rows):
+            line = []
+            for j, c in enumerate(row):
+                line.append(c)
+                if j in with_ci:
+                    ci = self.intervals.get((i, j))
+                    line += [f"{100 * ci[0]:.2f}", f"{100 * ci[1]:.2f}"] if ci else ["", ""]
+            writer.writerow(line)
         return buffer.getvalue()
 
     def latex(self) -> str:
@@ -87,17 +107,19 @@ class Grid:
                           r"\end{table}"]) + "\n"
 
     def rich(self) -> Table:
-        table = Table(title=self.title, caption=None)
+        table = Table(title=escape(self.title), caption=None)
         for i, c in enumerate(self.columns):
-            table.add_column(c, justify="left" if i == 0 else "right")
+            table.add_column(escape(c), justify="left" if i == 0 else "right")
         for i, row in enumerate(self.rows):
-            table.add_row(*(f"[bold]{c}[/]" if (i, j) in self.bold else c
+            table.add_row(*(f"[bold]{escape(c)}[/]" if (i, j) in self.bold else escape(c)
                             for j, c in enumerate(row)))
         return table
 
     def to_dict(self) -> dict:
         return {"title": self.title, "note": self.note, "columns": self.columns,
-                "rows": self.rows}
+                "rows": self.rows,
+                "intervals": [{"row": i, "column": j, "low": lo, "high": hi}
+                              for (i, j), (lo, hi) in sorted(self.intervals.items())]}
 
     def render(self, fmt: str) -> str:
         return {"md": self.markdown, "csv": self.csv, "latex": self.latex}[fmt]()
@@ -115,12 +137,21 @@ def paper_name(key) -> str | None:
     return paper_model(dict(key.features))
 
 
+def _ci(ci: tuple[float, float] | None) -> str:
+    return "" if ci is None else f" [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]"
+
+
+def _metric_name(metric: str) -> str:
+    return {"macro_f1": "F1", "micro_f1": "WA"}.get(metric, metric.upper())
+
+
 def table4(rows: Sequence[IntraRow], metric: str = "ua", compare_paper: bool = False,
-           ci: dict[str, tuple[float, float]] | None = None, ci_note: str = "") -> list[Grid]:
+           stats: CellStats | None = None) -> list[Grid]:
     """EmoBox Table 4: corpora × settings (a column per model and per differing setting)
-    with `metric` mean ± std over folds in percent; the best three of each corpus marked
-    ¹²³ (bold: the best); with `ci` the interval of each mean (keyed by its first run id);
-    with `compare_paper` a "paper" column beside each setting of a paper model."""
+    with `metric` mean ± std over folds in percent; with `stats` each mean's bootstrap
+    interval [low, high] and ranks with ties by paired significance (`rank_with_ties`),
+    else ranks by the mean alone; ranks 1–3 marked ¹²³ (bold: rank 1); with
+    `compare_paper` a "paper" column beside each setting of a paper model."""
     from emobox.report.paper import table4 as published
 
     if not rows:
@@ -135,44 +166,101 @@ def table4(rows: Sequence[IntraRow], metric: str = "ua", compare_paper: bool = F
         columns.append(lab)
         if compare_paper:
             columns.append(f"{lab} (paper)")
-    out, bold, links = [], set(), {}
+    out, bold, links, tips, cis = [], set(), {}, {}, {}
+    levels: dict[str, list[str]] = defaultdict(list)
+    untested = 0
     for i, corpus in enumerate(corpora):
-        values = {lab: cell[(lab, corpus)].stats[metric][0] for lab in labels
-                  if (lab, corpus) in cell}
-        ranked = sorted(values, key=lambda lab: -values[lab])
+        here = {lab: cell[(lab, corpus)] for lab in labels if (lab, corpus) in cell}
+        values = {lab: r.stats[metric][0] for lab, r in here.items()}
+        if stats is not None:
+            ranks, skipped = stats.ranks({lab: r.run_ids for lab, r in here.items()}, values,
+                                         metric)
+            untested += skipped
+        else:
+            ranks = {lab: n for n, lab in enumerate(sorted(values, key=lambda x: -values[x]),
+                                                    1)}
+        best = min(ranks, key=lambda lab: (ranks[lab], -values[lab]))
         line = [corpus]
         for lab in labels:
-            r = cell.get((lab, corpus))
+            r = here.get(lab)
             text = "" if r is None else r.value(metric)
+            j = len(line)
             if r is not None:
-                links[(i, len(line))] = r.run_ids[0]
-            if r is not None and ci and r.run_ids[0] in ci:
-                low, high = ci[r.run_ids[0]]
-                text += f" [{100 * low:.1f}, {100 * high:.1f}]"
-            if lab in ranked[:3] and len(ranked) > 1:
-                rank = ranked.index(lab) + 1
-                text += MARKS[rank]
-                if rank == 1:
-                    bold.add((i, len(line)))
+                links[(i, j)] = r.run_ids[0]
+                if stats is not None:
+                    ci = stats.interval(r.run_ids, metric)
+                    level = stats.level(r.run_ids) or "no stored predictions: no interval"
+                    levels[level].append(corpus)
+                    if ci is not None:
+                        cis[(i, j)] = ci
+                        text += _ci(ci)
+                        tips[(i, j)] = _tip(stats, metric, r.run_ids, here[best].run_ids,
+                                            lab, best, level)
+            if r is not None and len(ranks) > 1 and ranks[lab] <= 3:
+                text += MARKS[ranks[lab]]
+                if ranks[lab] == 1:
+                    bold.add((i, j))
             line.append(text)
             if compare_paper:
                 line.append(_pct(paper.get((papers[lab], corpus), {}).get(metric))
                             if papers[lab] else "")
         out.append(line)
-    name = metric.upper() if metric != "macro_f1" else "F1"
     note = f"{intra_caption(rows)} · percent, mean ± std over folds"
-    if ci_note:
-        note += f" · {ci_note}"
+    if stats is not None:
+        note += " · " + interval_note(stats, levels, "of the mean over folds") + " · " + \
+            rank_note(stats, metric, untested)
+    else:
+        note += " · ¹²³: best three by the mean; bold: the best"
     if compare_paper:
         note += " · paper: EmoBox Table 4, beside runs of the paper's own model only"
-    return [Grid(f"Intra-corpus {name} (EmoBox Table 4 layout)", note, columns, out, bold,
-                 links)]
+    return [Grid(f"Intra-corpus {_metric_name(metric)} (EmoBox Table 4 layout)", note,
+                 columns, out, bold, links, tips, cis)]
 
 
-def table5(matrices: Sequence[CrossMatrix], compare_paper: bool = False) -> list[Grid]:
+def _tip(stats: CellStats, metric: str, ids: Sequence[str], best_ids: Sequence[str],
+         label: str, best: str, level: str) -> str:
+    """Hover text of a Table 4 cell: its interval, level and its test against the best."""
+    ci = stats.interval(ids, metric)
+    text = f"{_metric_name(metric)}{_ci(ci)}: {stats.resampling.describe()}, {level} level"
+    if label == best:
+        return text + "; the best of this corpus"
+    d = stats.compare(best_ids, ids, metric)
+    if d is None:
+        return text + f"; not tested against {best}: {stats.unpaired(best_ids, ids)}"
+    return (text + f"; {best} − this: {100 * d.diff:+.1f} [{100 * d.low:+.1f}, "
+            f"{100 * d.high:+.1f}], p = {d.p:.3f} (paired, {d.level} level)")
+
+
+def interval_note(stats: CellStats, levels: dict[str, list[str]], what: str) -> str:
+    """The caption of a grid's intervals: method, confidence, resamples, seed, and which
+    cells were resampled at which level."""
+    where = "; ".join(f"{lvl}: {', '.join(sorted(set(cells)))}"
+                      for lvl, cells in sorted(levels.items()))
+    return (f"[low, high]: the {stats.resampling.describe()} {what}, the test utterances or "
+            f"whole test speakers resampled within each fold · level — {where}")
+
+
+def rank_note(stats: CellStats, metric: str, untested: int) -> str:
+    """The caption of ranks with ties."""
+    r = stats.resampling
+    note = (f"¹²³: ranks with ties — the best remaining setting leads a rank and the next "
+            f"ones share it while their {_metric_name(metric)} difference to it is not "
+            f"significant (paired bootstrap on the same test utterances, same resamples, "
+            f"two-sided p ≥ α = {r.alpha:g}, {r.n} resamples, seed {r.seed}; each test at "
+            f"level α, no multiple-comparison correction); bold: rank 1")
+    if untested:
+        note += (f" · {untested} comparison(s) not testable (different test utterances or "
+                 "no stored predictions): ranked by the mean alone")
+    return note
+
+
+def table5(matrices: Sequence[CrossMatrix], compare_paper: bool = False,
+           stats: CellStats | None = None) -> list[Grid]:
     """EmoBox Table 5: one row per train → test pair, one column per matrix (model and
-    differing settings), and the Eq. 1 average of each complete matrix; with `compare_paper`
-    the published accuracy beside each matrix of a paper model."""
+    differing settings), and the Eq. 1 average of each complete matrix; with `stats` the
+    bootstrap interval of every cell and of each average (replicate by replicate the mean
+    over the pairs); with `compare_paper` the published accuracy beside each matrix of a
+    paper model."""
     from emobox.report.paper import table5 as published
 
     if not matrices:
@@ -182,38 +270,63 @@ def table5(matrices: Sequence[CrossMatrix], compare_paper: bool = False) -> list
     columns = ["train → test"]
     for m in matrices:
         columns += [m.label] + ([f"{m.label} (paper)"] if compare_paper else [])
-    rows, links = [], {}
+    rows, links, cis = [], {}, {}
+    levels: dict[str, list[str]] = defaultdict(list)
     for i, j in pairs:
         line = [f"{i} → {j}"]
         for m in matrices:
             value = m.matrix.get((i, j))
+            text = _pct(value) if value is not None else \
+                "missing" if (i, j) in m.expected else ""
             if (i, j) in m.runs:
                 links[(len(rows), len(line))] = m.runs[(i, j)]
-            line.append(_pct(value) if value is not None else
-                        "missing" if (i, j) in m.expected else "")
+                if stats is not None:
+                    ci = stats.interval([m.runs[(i, j)]], "wa")
+                    levels[stats.level([m.runs[(i, j)]]) or
+                           "no stored predictions: no interval"].append(f"{i}→{j}")
+                    if ci is not None:
+                        cis[(len(rows), len(line))] = ci
+                        text += _ci(ci)
+            line.append(text)
             if compare_paper:
                 line.append(_pct(paper.get((paper_name(m.key), i, j))))
         rows.append(line)
     avg = ["average (Eq. 1)"]
     for m in matrices:
-        avg.append(_pct(m.average) if m.complete else f"incomplete ({len(m.missing)} missing)")
+        text = _pct(m.average) if m.complete else f"incomplete ({len(m.missing)} missing)"
+        if m.complete and stats is not None:
+            reps = [stats.replicates([m.runs[p]], "wa") for p in m.expected]
+            if all(r is not None for r in reps):
+                ci = percentile_interval(np.mean(reps, axis=0), stats.resampling.level)
+                cis[(len(rows), len(avg))] = ci
+                text += _ci(ci)
+        avg.append(text)
         if compare_paper:
             vals = [paper[(paper_name(m.key), i, j)] for i, j in m.expected
                     if (paper_name(m.key), i, j) in paper]
             avg.append(_pct(sum(vals) / len(vals)) if vals else "")
     rows.append(avg)
     notes = sorted({m.caption for m in matrices})
+    if stats is not None:
+        notes.append(interval_note(stats, levels, "of each accuracy (and of each Eq. 1 "
+                                   "average: the mean of its pairs' replicates)"))
     return [Grid("Cross-corpus accuracy, percent (EmoBox Table 5 layout)",
-                 " | ".join(notes), columns, rows, links=links)]
+                 " | ".join(notes), columns, rows, links=links, intervals=cis)]
 
 
-def table3(matrices: Sequence[OodMatrix]) -> list[Grid]:
+#: The Table 3 reductions, in column order.
+REDUCTIONS = ("id_mean", "id_std", "ood_mean", "ood_std", "weighted")
+
+
+def table3(matrices: Sequence[OodMatrix], stats: CellStats | None = None) -> list[Grid]:
     """SER Evals Table 3: one row per matrix (model and differing settings) with ID mean/std,
     OOD mean/std and the weighted score in percent — for complete matrices; an incomplete
-    one is listed with its missing cells and not reduced."""
+    one is listed with its missing cells and not reduced. With `stats` each reduction's
+    bootstrap interval: the reductions of every replicate matrix (each cell resampled)."""
     if not matrices:
         return []
-    rows = []
+    rows, cis = [], {}
+    levels: dict[str, list[str]] = defaultdict(list)
     ranked = sorted(matrices, key=lambda m: -(m.summary or {}).get("weighted", -1e9))
     for m in ranked:
         s = m.summary
@@ -222,17 +335,47 @@ def table3(matrices: Sequence[OodMatrix]) -> list[Grid]:
                    if not m.complete else "no out-of-domain cell")
             rows.append([m.label, why, "", "", "", ""])
             continue
-        rows.append([m.label, *(f"{100 * s[k]:.1f}" for k in ("id_mean", "id_std", "ood_mean",
-                                                               "ood_std", "weighted"))])
+        bounds = ood_intervals(stats, m, levels) if stats is not None else {}
+        for j, k in enumerate(REDUCTIONS, 1):
+            if k in bounds:
+                cis[(len(rows), j)] = bounds[k]
+        rows.append([m.label, *(f"{100 * s[k]:.1f}{_ci(bounds.get(k))}" for k in REDUCTIONS)])
     notes = sorted({f"{m.metric} · {m.caption}" for m in matrices})
+    if stats is not None:
+        notes.append(interval_note(stats, levels, "of each reduction (the reductions of "
+                                   "every replicate matrix, each cell resampled)"))
     return [Grid("In-domain / out-of-domain summary, percent (SER Evals Table 3 layout)",
                  " | ".join(notes), ["setting", "ID mean", "ID std", "OOD mean", "OOD std",
-                                     "weighted"], rows)]
+                                     "weighted"], rows, intervals=cis)]
 
 
-def layer_grids(curves: Sequence[dict]) -> list[Grid]:
+def ood_intervals(stats: CellStats, m: OodMatrix, levels: dict[str, list[str]]
+                  ) -> dict[str, tuple[float, float]]:
+    """The interval of each Table 3 reduction of a complete matrix (none when a cell has
+    no stored predictions)."""
+    from emobox.metrics import ood_summary
+
+    reps = {}
+    for pair in m.expected:
+        run = m.runs.get(pair)
+        r = None if run is None else stats.replicates([run], m.metric)
+        levels[(stats.level([run]) if run else None) or
+               "no stored predictions: no interval"].append(f"{pair[0]}→{pair[1]}")
+        if r is None:
+            return {}
+        reps[pair] = r
+    eligible = m.eligible
+    values = {k: np.empty(stats.resampling.n) for k in REDUCTIONS}
+    for b in range(stats.resampling.n):
+        s = ood_summary({p: float(r[b]) for p, r in reps.items()}, eligible)
+        for k in REDUCTIONS:
+            values[k][b] = s[k]
+    return {k: percentile_interval(v, stats.resampling.level) for k, v in values.items()}
+
+
+def layer_grids(curves: Sequence[dict], stats: CellStats | None = None) -> list[Grid]:
     """`run layers`: one layer × corpus table per setting (UA mean ± std over folds in
-    percent; each corpus's best layer bold)."""
+    percent, with `stats` its bootstrap interval; each corpus's best layer bold)."""
     groups: dict[str, list[dict]] = defaultdict(list)
     for c in curves:
         groups[c["setting"]].append(c)
@@ -240,22 +383,35 @@ def layer_grids(curves: Sequence[dict]) -> list[Grid]:
     for setting, group in groups.items():
         layers = sorted({int(layer) for c in group for layer in c["ua"]})
         corpora = [c["corpus"] for c in group]
-        rows, bold = [], set()
+        rows, bold, cis = [], set(), {}
+        levels: dict[str, list[str]] = defaultdict(list)
         for i, layer in enumerate(layers):
             line = [str(layer)]
             for j, c in enumerate(group, 1):
-                stats = {int(k): v for k, v in c["ua"].items()}
+                stats_ = {int(k): v for k, v in c["ua"].items()}
                 folds = {int(k): v for k, v in c.get("folds", {}).items()}
-                if layer not in stats:
+                if layer not in stats_:
                     line.append("")
                     continue
-                mean, std = stats[layer]
-                line.append(f"{100 * mean:.1f}" if folds.get(layer, 2) == 1
-                            else f"{100 * mean:.1f} ± {100 * std:.1f}")
+                mean, std = stats_[layer]
+                text = (f"{100 * mean:.1f}" if folds.get(layer, 2) == 1
+                        else f"{100 * mean:.1f} ± {100 * std:.1f}")
+                ids = {int(k): v for k, v in c.get("runs", {}).items()}.get(layer)
+                if stats is not None and ids:
+                    ci = stats.interval(ids, "ua")
+                    levels[stats.level(ids) or "no stored predictions: no interval"].append(
+                        c["corpus"])
+                    if ci is not None:
+                        cis[(i, j)] = ci
+                        text += _ci(ci)
+                line.append(text)
                 if layer == c["best_layer"]:
                     bold.add((i, j))
             rows.append(line)
-        grids.append(Grid(f"UA per layer ({setting})", f"{group[0]['caption']} · percent, "
-                          "mean ± std over folds; bold: each corpus's best layer",
-                          ["layer", *corpora], rows, bold))
+        note = (f"{group[0]['caption']} · percent, mean ± std over folds; bold: each "
+                "corpus's best layer")
+        if stats is not None:
+            note += " · " + interval_note(stats, levels, "of the mean over folds")
+        grids.append(Grid(f"UA per layer ({setting})", note, ["layer", *corpora], rows, bold,
+                          intervals=cis))
     return grids

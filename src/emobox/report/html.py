@@ -13,6 +13,7 @@ from typing import Any
 
 from emobox.report import plots
 from emobox.report.formats import Grid
+from emobox.report.significance import Resampling
 from emobox.report.site.cache import SiteCache, digest
 from emobox.report.site.filters import attrs, corpus_facets, filter_bar
 from emobox.report.site.page import FILTER_JS, esc, page
@@ -84,10 +85,12 @@ def _figures(views: Views, out: Path, cache: SiteCache) -> list[str]:
 
 def build_site(db: ResultsDB, out: str | Path, records: Sequence[RunRecord] | None = None,
                compare_paper: bool = False, show_progress: bool = True,
-               workspace: Workspace | None = None, exclude_contaminated: bool = False) -> Path:
+               workspace: Workspace | None = None, exclude_contaminated: bool = False,
+               resampling: Resampling | None = None) -> Path:
     """Write the leaderboard for `records` (default: every run) into `out`, with a page per
     prepared corpus of `workspace` and its cost table (cells the model may have seen marked,
-    and with `exclude_contaminated` left out of the averages); returns the index page. Pages
+    and with `exclude_contaminated` left out of the averages; every cell's interval drawn by
+    `resampling`, default `Resampling()`); returns the index page. Pages
     and figures whose inputs did not change since the last build into `out` are kept as they
     are; pages of runs no longer shown are removed."""
     from emobox.progress import progress_bar
@@ -97,7 +100,8 @@ def build_site(db: ResultsDB, out: str | Path, records: Sequence[RunRecord] | No
     out = Path(out)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     records = list(db.runs() if records is None else records)
-    views = build_views(records, workspace=workspace, exclude_contaminated=exclude_contaminated,
+    views = build_views(records, db=db, workspace=workspace, resampling=resampling,
+                        exclude_contaminated=exclude_contaminated,
                         selections=workspace_selections(workspace) if workspace else None)
     listed = [r for r in records if not r.key.protocol.endswith("-config")]
     cache = SiteCache(out)

@@ -128,21 +128,6 @@ def intra_heatmap(rows: Sequence[IntraRow], path: Path, metric: str = "ua") -> l
     return _save(fig, path)
 
 
-def confusion(labels: Sequence[str], matrix: Sequence[Sequence[int]], path: Path,
-              title: str) -> list[Path]:
-    fig, ax = plt.subplots(figsize=(0.6 * len(labels) + 2.5, 0.6 * len(labels) + 2))
-    ax.imshow(matrix, cmap="Blues")
-    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
-    ax.set_yticks(range(len(labels)), labels)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    for i, row in enumerate(matrix):
-        for j, v in enumerate(row):
-            ax.text(j, i, str(v), ha="center", va="center", fontsize=8)
-    ax.set_title(title)
-    return _save(fig, path)
-
-
 def slug(text: str) -> str:
     """A file-name-safe form of a setting label (every differing field stays in it)."""
     import hashlib
@@ -168,16 +153,21 @@ def layer_curve(curve: dict[str, Any], path: Path) -> list[Path]:
     return _save(fig, path)
 
 
-def valid_curves(curves: Sequence[dict[str, Any]], path: Path, title: str) -> list[Path]:
-    """Validation UA per epoch of every configuration of a sweep."""
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    for c in curves:
-        label = ", ".join(f"{k}={c['config'][k]}" for k in ("lr", "hidden") if k in c["config"])
-        ax.plot(range(1, len(c["valid_ua"]) + 1), [100 * v for v in c["valid_ua"]],
-                label=label)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("validation UA (%)")
-    ax.set_title(title)
-    if curves:
-        ax.legend(fontsize=7)
+def reliability(curves: dict[str, Any], path: Path, title: str) -> list[Path]:
+    """A reliability diagram (PNG + SVG) of one run: accuracy against mean confidence per
+    bin for each named `report.calibration.Reliability` (e.g. ``run_calibration(db,
+    record)``: the stored probabilities and, for an OOD cell, those before logit
+    adjustment), the diagonal of perfect calibration, and each curve's ECE and bins."""
+    fig, ax = plt.subplots(figsize=(4.5, 4))
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1, label="calibrated")
+    for name, r in curves.items():
+        seen = r.counts > 0
+        ax.plot(r.confidence[seen], r.accuracy[seen], marker="o",
+                label=f"{name}: ECE {100 * r.ece:.1f} % ({r.bins} bins, n = {r.n})")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("confidence (highest class probability), bin mean")
+    ax.set_ylabel("accuracy in the bin")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, loc="upper left")
     return _save(fig, path)

@@ -411,11 +411,13 @@ def layer_curves(records: Sequence[RunRecord], metric: str = "ua") -> list[dict[
     """Per (model, corpus, setting): `metric` per layer (mean, std over folds) and the best
     layer; `setting` labels the fields that differ among the curves, `caption` the rest."""
     groups: dict[str, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
+    runs: dict[str, dict[int, list[RunRecord]]] = defaultdict(lambda: defaultdict(list))
     keys: dict[str, RunKey] = {}
     for r in records:
         if r.key.protocol == "layers":
             g = r.key.group("fold", "layer", "features")
             groups[g][int(r.key.layer or 0)].append(float(r.metrics[metric]))
+            runs[g][int(r.key.layer or 0)].append(r)
             keys[g] = r.key
     varying = varying_fields(list(keys.values()), skip=("layer", "features", "corpora"))
     out = []
@@ -425,6 +427,8 @@ def layer_curves(records: Sequence[RunRecord], metric: str = "ua") -> list[dict[
         folds = {layer: len(v) for layer, v in per_layer.items()}
         out.append({"model": keys[g].model, "corpus": keys[g].train_corpus, "metric": metric,
                     "ua": stats, "folds": folds, "best_layer": best,
+                    "runs": {layer: [r.run_id for r in sorted(rs, key=lambda r: r.key.fold)]
+                             for layer, rs in sorted(runs[g].items())},
                     "setting": variant_label(keys[g], varying),
                     "caption": caption([keys[g]], skip=("layer", "features", "corpora",
                                                         "model", *varying))})

@@ -168,5 +168,6 @@ def _ood_row(workspace: Workspace, source: str, corpora: Sequence[str], model: s
                 **({"config": context} if context else {})}
         results.append(evaluate_and_store(
             db, key, trained, stores[target], test, classes, info, logits=adjusted,
+            raw_logits=None if target == source else logits,
             head_of=None if target == source else keys[source]))
     return results

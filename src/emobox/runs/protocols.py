@@ -108,12 +108,15 @@ def evaluate_and_store(db: ResultsDB | None, key: RunKey, trained: TrainedModel,
                        store: FeatureStore, test: Sequence[tuple[str, str]],
                        labels: Sequence[str], info: dict[str, Any] | None = None, *,
                        logits: np.ndarray | None = None,
+                       raw_logits: np.ndarray | None = None,
                        head_of: RunKey | None = None) -> RunResult:
     """Predict `test` with the selected model, score it, and store the run under `key` with
     its per-utterance predictions and probabilities, its head, and every configuration's
     validation curve (each also under its own identity): the one path every protocol takes.
-    `logits` (e.g. logit-adjusted, ``-inf`` where masked) replace the model's own; a run
-    with `head_of` reuses that run's head and curves instead of storing them again."""
+    `logits` (e.g. logit-adjusted, ``-inf`` where masked) replace the model's own, and
+    `raw_logits` (the model's own, before an adjustment) are stored too, as the
+    probabilities before adjustment (calibration before and after); a run with `head_of`
+    reuses that run's head and curves instead of storing them again."""
     if logits is None:
         predicted, probs = trained.predict(store, [k for k, _ in test])
     else:
@@ -136,8 +139,9 @@ def evaluate_and_store(db: ResultsDB | None, key: RunKey, trained: TrainedModel,
                        metrics={m: metrics[m] for m in ("ua", "wa", "macro_f1")})
         with db.transaction():
             db.add(key, metrics, info=info,
-                   predictions=[(k, y, p, row.tolist())
-                                for (k, y), p, row in zip(test, predicted, probs)])
+                   predictions=[(k, y, p, row.tolist(), None if raw is None else
+                                 raw.tolist()) for (k, y), p, row, raw in
+                                zip(test, predicted, probs, _rows(raw_logits, len(test)))])
             for curve in trained.curves if head_of is None else ():  # each under its identity
                 db.add(config_key(key, curve.config),
                        {"valid_ua": max(curve.valid_ua, default=float("nan")),
@@ -145,6 +149,11 @@ def evaluate_and_store(db: ResultsDB | None, key: RunKey, trained: TrainedModel,
                        info={"curve": curve.to_dict(), "selected": curve.config ==
                              trained.config, "selected_run": key.id})
     return RunResult(key, metrics, info)
+
+
+def _rows(logits: np.ndarray | None, n: int) -> Sequence[np.ndarray | None]:
+    """The probabilities of each row of `logits`, or n Nones."""
+    return [None] * n if logits is None else list(softmax(logits))
 
 
 def provenance() -> dict[str, Any]:

@@ -51,7 +51,8 @@ CREATE TABLE IF NOT EXISTS predictions (
     key TEXT NOT NULL,
     label TEXT NOT NULL,
     predicted TEXT NOT NULL,
-    probs TEXT
+    probs TEXT,
+    raw_probs TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_lookup ON runs(protocol, model, train_corpus, test_corpus);
 CREATE INDEX IF NOT EXISTS predictions_run ON predictions(run);
@@ -173,13 +174,17 @@ class ResultsDB:
 
     def _migrate(self) -> None:
         """Schema 2 → 3: predictions gain their class probabilities (NULL for old rows); an
-        empty schema-2/3 database simply becomes schema 4."""
+        empty schema-2/3 database simply becomes schema 4. Predictions gain ``raw_probs``,
+        the probabilities before logit adjustment (NULL where none was made)."""
         row = self._conn.execute("SELECT name FROM sqlite_master WHERE name='meta'").fetchone()
         if row is None:
             return
         version = self._conn.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
         if version and int(version[0]) == 2:
             self._conn.execute("ALTER TABLE predictions ADD COLUMN probs TEXT")
+        columns = {r[1] for r in self._conn.execute("PRAGMA table_info(predictions)")}
+        if columns and "raw_probs" not in columns:  # a nullable column: old rows stay valid
+            self._conn.execute("ALTER TABLE predictions ADD COLUMN raw_probs TEXT")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -207,8 +212,9 @@ class ResultsDB:
 
     def add(self, key: RunKey, metrics: dict[str, Any], *, info: dict[str, Any] | None = None,
             predictions: Sequence[tuple] = ()) -> int:
-        """Store a run and its predictions [(key, label, predicted[, probabilities])] in one
-        transaction; replaces only an earlier run with the same identity. Returns the row id."""
+        """Store a run and its predictions [(key, label, predicted[, probabilities[,
+        probabilities before logit adjustment]])] in one transaction; replaces only an
+        earlier run with the same identity. Returns the row id."""
         from emobox import __version__
 
         try:
@@ -233,9 +239,10 @@ class ResultsDB:
                  json.dumps(metrics), json.dumps(info or {}), version, time.time()))
             row = int(cur.lastrowid)
             self._conn.executemany(
-                "INSERT INTO predictions (run, key, label, predicted, probs) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(row, p[0], p[1], p[2], json.dumps(p[3]) if len(p) > 3 else None)
+                "INSERT INTO predictions (run, key, label, predicted, probs, raw_probs) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(row, p[0], p[1], p[2], json.dumps(p[3]) if len(p) > 3 else None,
+                  json.dumps(p[4]) if len(p) > 4 and p[4] is not None else None)
                  for p in predictions])
         return row
 
@@ -292,6 +299,15 @@ class ResultsDB:
         """The class probabilities of a run's predictions (order of `predictions`)."""
         return [None if r[0] is None else json.loads(r[0]) for r in self._conn.execute(
             "SELECT probs FROM predictions WHERE run=? ORDER BY rowid", (run,))]
+
+    def unadjusted_probabilities(self, run: int) -> list[list[float] | None]:
+        """The class probabilities before logit adjustment (OOD cells; None elsewhere and in
+        a database written before they were stored)."""
+        columns = {r[1] for r in self._conn.execute("PRAGMA table_info(predictions)")}
+        if "raw_probs" not in columns:
+            return [None] * len(self.predictions(run))
+        return [None if r[0] is None else json.loads(r[0]) for r in self._conn.execute(
+            "SELECT raw_probs FROM predictions WHERE run=? ORDER BY rowid", (run,))]
 
     def close(self) -> None:
         if self._connection is not None:

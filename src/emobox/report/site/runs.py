@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from emobox.report.site.cache import digest
 from emobox.report.site.page import esc, page
-from emobox.report.site.svg import confusion_table, line_chart
+from emobox.report.site.svg import confusion_table, line_chart, reliability_chart
 from emobox.runs.results import ResultsDB, RunRecord
 
 Section = Callable[[RunRecord, ResultsDB], str]
@@ -57,6 +57,27 @@ def confusion(r: RunRecord, db: ResultsDB) -> str:
                                                         r.metrics["confusion"]))
 
 
+def calibration(r: RunRecord, db: ResultsDB) -> str:
+    """The reliability diagram and ECE of the stored test probabilities (and, for an OOD
+    cell, of those before logit adjustment); nothing for a run stored without them."""
+    from emobox.report.calibration import run_calibration
+
+    found = run_calibration(db, r)
+    if not found:
+        return ""
+    curves = []
+    for name, rel in found.items():
+        seen = rel.counts > 0
+        curves.append((f"{name}: ECE {100 * rel.ece:.1f} %", 100 * rel.confidence[seen],
+                       100 * rel.accuracy[seen], rel.counts[seen].tolist()))
+    bins = next(iter(found.values())).bins
+    ece = " · ".join(f"{name} {100 * rel.ece:.2f} %" for name, rel in found.items())
+    return ("<h2>Calibration</h2><p class='note' id='ece'>expected calibration error (ECE, "
+            f"{bins} equal-width bins of the top-class probability, n = "
+            f"{next(iter(found.values())).n}): {esc(ece)}</p>"
+            + reliability_chart(curves, title=f"reliability ({r.run_id})"))
+
+
 def notes(r: RunRecord, db: ResultsDB) -> str:
     found = r.info.get("notes") or []
     if not found:
@@ -65,7 +86,8 @@ def notes(r: RunRecord, db: ResultsDB) -> str:
 
 
 #: The sections of a run page, in order.
-RUN_SECTIONS: list[Section] = [metrics, training, curves, confusion, notes, identity]
+RUN_SECTIONS: list[Section] = [metrics, training, curves, confusion, calibration, notes,
+                               identity]
 
 
 def page_digest(r: RunRecord) -> str:

@@ -83,3 +83,32 @@ def confusion_table(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> s
         rows.append(f"<tr><th>{esc(lab)}</th>{cells}</tr>")
     return (f"<table class='confusion'><thead><tr><th>true ↓ / predicted →</th>{head}</tr>"
             f"</thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def reliability_chart(curves: Sequence[tuple[str, Sequence[float], Sequence[float],
+                                             Sequence[int]]], *, title: str) -> str:
+    """A reliability diagram: per (label, mean confidence, accuracy, count) of each
+    non-empty bin a marker on x = confidence, y = accuracy (both in %), joined per curve, over
+    the diagonal of perfect calibration; each marker's bin figures in its hover title."""
+    width = W - 10 - PAD
+
+    def x(value: float) -> float:
+        return PAD + width * value / 100
+
+    parts = _frame(title, "mean confidence of the bin (%)", "accuracy of the bin (%)", 100)
+    parts.append(f"<text x='{W - 10}' y='{H - PAD + 14}' font-size='10' text-anchor='end'>"
+                 "100</text>"
+                 f"<line x1='{x(0):.1f}' y1='{_y(0, 100):.1f}' x2='{x(100):.1f}' "
+                 f"y2='{_y(100, 100):.1f}' stroke='#999' stroke-dasharray='3 3'>"
+                 "<title>perfect calibration</title></line>")
+    for k, (label, confidence, accuracy, counts) in enumerate(curves):
+        colour = COLOURS[k % len(COLOURS)]
+        points = [(x(c), _y(a, 100), c, a, n) for c, a, n in zip(confidence, accuracy, counts)]
+        parts.append(f"<polyline fill='none' stroke='{colour}' stroke-width='1.5' points='"
+                     + " ".join(f"{px:.1f},{py:.1f}" for px, py, *_ in points) + "'/>")
+        parts += [f"<circle cx='{px:.1f}' cy='{py:.1f}' r='3' fill='{colour}'><title>"
+                  f"{esc(label)}: confidence {c:.1f} %, accuracy {a:.1f} %, {n} utterances"
+                  "</title></circle>" for px, py, c, a, n in points]
+        parts.append(f"<text x='{PAD + 8}' y='{34 + 13 * k}' font-size='10' fill='{colour}'>"
+                     f"{esc(label)}</text>")
+    return "".join(parts) + "</svg>"
