@@ -109,10 +109,20 @@ def test_exclude_contaminated_leaves_marked_cells_out_of_the_averages(ws):
     en = next(line for line in groups.splitlines() if line.startswith("| en"))
     assert "— (2† left out)" in en and "65.0 (n=2)" in en
     assert "left out of the averages, which are over fewer cells" in excluded
-    assert "77.0†" in report(ws)  # the terminal's per-setting average includes marked cells
+    assert "77.0†" in report(ws)  # the terminal's per-language average includes marked cells
     terminal = report(ws, "--exclude-contaminated")
-    assert "average (0 corpora" not in terminal and "77.0" not in terminal
-    assert "average (2 corpora)" in terminal  # WavLM's average row keeps both corpora
+    assert "77.0" not in terminal and "left out" in terminal
+    # `emobox run`'s summary (`print_views`): the per-setting average row leaves them out too
+    from rich.console import Console
+
+    from emobox.report.views import print_views
+
+    console = Console(record=True, width=240)
+    with ResultsDB(ws.results, readonly=True) as db:
+        print_views(console, build_views(db.runs(), exclude_contaminated=True))
+    text = console.export_text()
+    assert "average (0 corpora" not in text and "77.0" not in text
+    assert "average (2 corpora)" in text  # WavLM's average row keeps both corpora
     data = json.loads(report(ws, "--json", "--exclude-contaminated"))
     assert all(r["excluded"] == bool(r["contamination"]) for r in data["intra"])
 
