@@ -39,6 +39,7 @@ bench: install
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/extract.py --quick
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/train.py --quick
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/scale.py --quick
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/report.py
 
 clean:
 	rm -rf $(VENV) emobox-work .pytest_cache

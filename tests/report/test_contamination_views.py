@@ -217,3 +217,38 @@ def test_a_selection_records_its_labelers_lineage(tmp_path):
     track2.write_text("".join(json.dumps({"wav_filename": f"{u.key[3:]}.wav", "label": u.label,
                                           "speaker": u.speaker}) + "\n" for u in utts[:2]))
     assert read_track2(track2, utts, space="native").selection == EMOBOX_TRACK2
+
+
+def test_ood_bars_carry_bootstrap_intervals_from_stored_predictions(tmp_path):
+    """With predictions stored, each bar's interval is the percentile interval of the mean of
+    its cells' bootstrap replicates (the method in the axis label); it contains the bar."""
+    import numpy as np
+
+    from emobox.metrics import evaluate
+    from emobox.report import plots
+    from emobox.report.bootstrap import percentile_interval
+
+    ws = Workspace(tmp_path / "ws")
+    rng = np.random.default_rng(0)
+    labels = ["anger", "sadness"]
+    with ResultsDB(ws.results) as db:
+        for train, test in (("emovo", "emovo"), ("emovo", "cafe"), ("cafe", "cafe"),
+                            ("cafe", "emovo")):
+            true = [labels[i % 2] for i in range(40)]
+            pred = [t if rng.random() < 0.7 else labels[1 - labels.index(t)] for t in true]
+            db.add(RunKey(protocol="ood", train_corpus=train, test_corpus=test,
+                          model="wavlm-base", scheme="default", fold="all",
+                          prior="none" if train == test else "train",
+                          features=paper("wavlm-base"), corpora=["cafe", "emovo"]),
+                   {**evaluate(true, pred, labels), "n": 40},
+                   info={"clusters": {"emovo": "cluster2", "cafe": "cluster2"}},
+                   predictions=[(f"{test}-{i}", t, p) for i, (t, p) in
+                                enumerate(zip(true, pred))])
+        views = build_views(db.runs(), db=db)
+    (matrix,) = views.ood
+    written = plots.ood_bars(matrix, tmp_path / "ood", views.stats)
+    svg = written[1].read_text()
+    assert "percentile bootstrap interval" in svg and "(1000 resamples, seed 0)" in svg
+    reps = views.stats.replicates([matrix.runs[("emovo", "cafe")]], matrix.metric)
+    low, high = percentile_interval(reps, 0.95)
+    assert low <= matrix.matrix[("emovo", "cafe")] <= high and high - low > 0.05

@@ -175,7 +175,7 @@ def _plots(views: Any, folder: Path, db: Any = None) -> None:
         written += plots.eq1_bars(views.cross, folder / "eq1-averages")
     for m in views.ood:
         if m.summary is not None:
-            written += plots.ood_bars(m, folder / f"ood-{plots.slug(m.label)}")
+            written += plots.ood_bars(m, folder / f"ood-{plots.slug(m.label)}", views.stats)
     if views.intra:
         written += plots.intra_heatmap(views.intra, folder / "intra-heatmap")
     for c in views.layers:

@@ -76,7 +76,8 @@ def _figures(views: Views, out: Path, cache: SiteCache) -> list[str]:
         figure("eq1", views.cross, lambda p: plots.eq1_bars(views.cross, p), "Eq. 1 averages")
     for n, m in enumerate(views.ood):
         if m.summary is not None:
-            figure(f"ood-{n}", m, lambda p, m=m: plots.ood_bars(m, p), f"OOD bars {m.label}")
+            figure(f"ood-{n}", m, lambda p, m=m: plots.ood_bars(m, p, views.stats),
+                   f"OOD bars {m.label}")
     for n, curve in enumerate(views.layers):
         figure(f"layers-{n}", curve, lambda p, c=curve: plots.layer_curve(c, p),
                f"UA per layer: {curve['corpus']} ({curve['setting']})")

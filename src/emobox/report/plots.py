@@ -1,8 +1,8 @@
 """Figures from stored results, each written as PNG and SVG (matplotlib, no display needed):
 cross-corpus heatmaps and Eq. 1 average bars (EmoBox Fig. 1), OOD bars given the training
-set and per unseen dataset with their spread (SER Evals Figs. 2–3), the setting × corpus
-heatmap of the intra-corpus table, confusion matrices, UA per layer, and the
-validation curves of a sweep."""
+set and per unseen dataset with their intervals (SER Evals Figs. 2–3), the setting × corpus
+heatmap of the intra-corpus table, UA per layer, and a run's reliability diagram. (The run
+pages of the HTML site draw their small figures as inline SVG: `report.site.svg`.)"""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 matplotlib.rcParams["svg.fonttype"] = "none"  # SVG text stays text: searchable, smaller
@@ -65,27 +66,42 @@ def eq1_bars(matrices: Sequence[CrossMatrix], path: Path) -> list[Path]:
     return _save(fig, path)
 
 
-def ood_bars(matrix: OodMatrix, path: Path) -> list[Path]:
+def ood_bars(matrix: OodMatrix, path: Path, stats: Any = None) -> list[Path]:
     """SER Evals Figs. 2–3: OOD performance given the training set (row means) and of each
-    dataset when unseen (column means), each bar with ± the sample std over the cells it
-    averages (n cells under its name) — of a complete matrix only."""
+    dataset when unseen (column means) — of a complete matrix only. With `stats`
+    (`report.significance.CellStats`) each bar has its bootstrap interval: the mean, replicate
+    by replicate, of its cells' replicates (as Table 3's reductions are computed); without, or
+    when a cell has no usable predictions, ± the sample std over the n cells it averages. The
+    axis label says which."""
     from emobox.metrics import mean_std
+    from emobox.report.bootstrap import percentile_interval
 
     s = matrix.summary
     if s is None:
         raise ValueError(f"{matrix.label}: not reduced (incomplete or no OOD cell)")
     cells = {p: v for p, v in matrix.kept.items() if p in matrix.eligible}
+    reps = {p: stats.replicates([matrix.runs[p]], matrix.metric) if stats is not None
+            and p in matrix.runs else None for p in cells}
+    bootstrap = bool(cells) and all(r is not None for r in reps.values())
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for ax, (title, values, side) in zip(axes, (
             ("OOD given the training set (row mean)", s["rows"], 0),
             ("dataset when unseen (column mean)", s["columns"], 1))):
-        spread = {k: [v for p, v in cells.items() if p[side] == k] for k in values}
-        stds = [mean_std(spread[k], ddof=1)[1] for k in values]
-        ax.bar([f"{k}\n(n={len(spread[k])})" for k in values],
-               [100 * v for v in values.values()],
-               yerr=[100 * e if e == e else 0 for e in stds], capsize=3, color="#d87a3b")
+        members = {k: [p for p in cells if p[side] == k] for k in values}
+        if bootstrap:
+            bounds = [percentile_interval(np.mean([reps[p] for p in members[k]], axis=0),
+                                          stats.resampling.level) for k in values]
+            errors = [[max(100 * (v - lo), 0) for v, (lo, _) in zip(values.values(), bounds)],
+                      [max(100 * (hi - v), 0) for v, (_, hi) in zip(values.values(), bounds)]]
+            what = stats.resampling.describe()
+        else:
+            stds = [mean_std([cells[p] for p in members[k]], ddof=1)[1] for k in values]
+            errors = [100 * e if e == e else 0 for e in stds]
+            what = "± sample std over the n cells"
+        ax.bar([f"{k}\n(n={len(members[k])})" for k in values],
+               [100 * v for v in values.values()], yerr=errors, capsize=3, color="#d87a3b")
         ax.set_title(f"{title}, {matrix.metric} %", fontsize=9)
-        ax.set_ylabel(f"{matrix.metric} (%) ± sample std over the n cells", fontsize=8)
+        ax.set_ylabel(f"{matrix.metric} (%)\n{_wrap(what, 64)}", fontsize=7)
         ax.tick_params(axis="x", rotation=45, labelsize=8)
     excluded = f"; {len(matrix.dropped)} marked cells left out" if matrix.dropped else ""
     fig.suptitle(f"{matrix.label} · OOD cells within SER Evals' cluster{excluded}\n"
