@@ -59,7 +59,12 @@ def test_demo_writes_every_stage(demo_ws):
             ("intra", "demo-de", "demo-de"), ("intra", "demo-en", "demo-en")]
         assert all(0.0 <= r.metrics["ua"] <= 1.0 for r in runs)
         assert len(db.predictions(runs[0].id)) == runs[0].metrics["n"]
-        assert len(runs) == 2 * 4 + 2
+        assert len(runs) == 2 * 2 * 4 + 2  # intra: the model and --versus; cross: the model
+        assert {r.key.model for r in runs if r.key.protocol == "intra"} == {"egemaps", "logmel"}
+        assert {r.key.model for r in runs if r.key.protocol == "cross"} == {"egemaps"}
+    report = (ws.reports / "report.md").read_text()  # two settings ranked, intervals in cells
+    table4 = report[report.index("EmoBox Table 4 layout"):].split("\n\n")[1]
+    assert "¹" in table4 and "[" in table4 and "ranks with ties" in report
     html = ws.reports / "html"  # the demo's site: a page per corpus, linked from the index
     index = (html / "index.html").read_text()
     for corpus in ("demo-en", "demo-de"):

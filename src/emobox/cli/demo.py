@@ -23,6 +23,7 @@ from emobox.cli.options import (
     print_json,
     workspace_of,
 )
+from emobox.runs.spec import DEMO_VERSUS
 
 
 @app.command("demo")
@@ -41,10 +42,15 @@ def demo_command(
     epochs: EpochsOption = None,
     seed: SeedOption = 0,
     device: DeviceOption = "cpu",
+    versus: Annotated[str, typer.Option(
+        "--versus", help="A second feature set trained intra-corpus beside --model, so that "
+        "the report ranks two settings with ties; 'none' for the model alone.")
+    ] = DEMO_VERSUS,
     json_output: JsonOption = False,
 ) -> None:
     """Build the synthetic demo corpora and run the whole pipeline: prepare, partition,
-    extract, train, and print the intra-corpus table and the cross-corpus matrix."""
+    extract, train (intra-corpus: the model and --versus; cross-corpus: the model), and print
+    the intra-corpus table and the cross-corpus matrix."""
     from emobox.demo import DemoSpec
     from emobox.demo.pipeline import run_demo
     from emobox.report import cross_json, intra_json, print_tables
@@ -54,14 +60,16 @@ def demo_command(
     spec = DemoSpec(tuple(x.strip() for x in languages.split(",") if x.strip()), speakers,
                     sentences, seed)
     result = run_demo(ws, spec=spec, model=model, layers=layers, recipe=recipe, grid=grid,
-                      epochs=epochs, seed=seed, device=device, show_progress=not json_output)
+                      epochs=epochs, seed=seed, device=device,
+                      versus=None if versus == "none" else versus,
+                      show_progress=not json_output)
     elapsed = time.perf_counter() - start
     if json_output:
         print_json({"model": result.model, "seconds": round(elapsed, 1),
                     "report": str(result.report), "html": str(result.html),
                     "intra": intra_json(result.intra), "cross": cross_json(result.cross)})
         return
-    print_tables(out, result.intra, result.cross, title=f"Intra-corpus ({result.model})")
+    print_tables(out, result.intra, result.cross, title="Intra-corpus")
     out.print(f"Report: {result.report} · HTML leaderboard: {result.html}", soft_wrap=True)
     out.print(f"The demo corpora are synthetic (espeak-ng). Workspace: {ws.root} · "
               f"{elapsed:.0f} s · rerun tables with `emobox report -w {ws.root}`",
