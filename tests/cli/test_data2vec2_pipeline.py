@@ -17,7 +17,7 @@ def test_emotion2vec_folder_end_to_end(tmp_path):
     ws, model = str(tmp_path / "ws"), str(tmp_path / "emotion2vec-tiny")
     shutil.copytree(FIXTURE, model)
     demo = runner.invoke(app, ["demo", "-w", ws, "--languages", "en,de", "--speakers", "4",
-                               "--sentences", "1", "--epochs", "1", "--versus", "none"])
+                               "--sentences", "1", "--epochs", "1", "--versus-epochs", "0"])
     assert demo.exit_code == 0, demo.output
     refused = runner.invoke(app, ["extract", "demo-en", "-m", model, "-w", ws])
     assert refused.exit_code != 0 and "--allow-pickle" in str(refused.exception or "") + \

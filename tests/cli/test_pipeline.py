@@ -14,7 +14,8 @@ from emobox.runs import ResultsDB
 from emobox.workspace import Workspace
 
 runner = CliRunner()
-REDUCED = ["--languages", "en,de", "--speakers", "4", "--sentences", "3", "--epochs", "20"]
+REDUCED = ["--languages", "en,de", "--speakers", "4", "--sentences", "3", "--epochs", "20",
+           "--versus-epochs", "5"]
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
@@ -59,9 +60,9 @@ def test_demo_writes_every_stage(demo_ws):
             ("intra", "demo-de", "demo-de"), ("intra", "demo-en", "demo-en")]
         assert all(0.0 <= r.metrics["ua"] <= 1.0 for r in runs)
         assert len(db.predictions(runs[0].id)) == runs[0].metrics["n"]
-        assert len(runs) == 2 * 2 * 4 + 2  # intra: the model and --versus; cross: the model
-        assert {r.key.model for r in runs if r.key.protocol == "intra"} == {"egemaps", "logmel"}
-        assert {r.key.model for r in runs if r.key.protocol == "cross"} == {"egemaps"}
+        assert len(runs) == 2 * 2 * 4 + 2  # intra: 20 epochs and --versus-epochs 5; cross
+        assert {dict(r.key.hparams)["epochs"] for r in runs
+                if r.key.protocol == "intra"} == {20, 5}
     report = (ws.reports / "report.md").read_text()  # two settings ranked, intervals in cells
     table4 = report[report.index("EmoBox Table 4 layout"):].split("\n\n")[1]
     assert "¹" in table4 and "[" in table4 and "ranks with ties" in report

@@ -23,7 +23,7 @@ from emobox.cli.options import (
     print_json,
     workspace_of,
 )
-from emobox.runs.spec import DEMO_VERSUS
+from emobox.runs.spec import DEMO_VERSUS_EPOCHS
 
 
 @app.command("demo")
@@ -42,14 +42,15 @@ def demo_command(
     epochs: EpochsOption = None,
     seed: SeedOption = 0,
     device: DeviceOption = "cpu",
-    versus: Annotated[str, typer.Option(
-        "--versus", help="A second feature set trained intra-corpus beside --model, so that "
-        "the report ranks two settings with ties; 'none' for the model alone.")
-    ] = DEMO_VERSUS,
+    versus_epochs: Annotated[int, typer.Option(
+        "--versus-epochs", min=0, help="Train the intra-corpus folds a second time with this "
+        "many epochs, so that the report ranks two settings with ties (0: not).")
+    ] = DEMO_VERSUS_EPOCHS,
     json_output: JsonOption = False,
 ) -> None:
     """Build the synthetic demo corpora and run the whole pipeline: prepare, partition,
-    extract, train (intra-corpus: the model and --versus; cross-corpus: the model), and print
+    extract, train (intra-corpus: the recipe, and again with --versus-epochs; cross-corpus),
+    and print
     the intra-corpus table and the cross-corpus matrix."""
     from emobox.demo import DemoSpec
     from emobox.demo.pipeline import run_demo
@@ -61,7 +62,7 @@ def demo_command(
                     sentences, seed)
     result = run_demo(ws, spec=spec, model=model, layers=layers, recipe=recipe, grid=grid,
                       epochs=epochs, seed=seed, device=device,
-                      versus=None if versus == "none" else versus,
+                      versus_epochs=versus_epochs,
                       show_progress=not json_output)
     elapsed = time.perf_counter() - start
     if json_output:

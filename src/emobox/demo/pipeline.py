@@ -2,8 +2,8 @@
 
 synthesise → prepare → partition (the default scheme: ``paper`` for corpora outside EmoBox,
 here leave-one-speaker-out for 4–6 balanced speakers) → extract (every layer, as `emobox
-extract`) → train/test (intra-corpus folds of the model and of a second feature set,
-`DEMO_VERSUS`, so that Table 4 ranks two settings; every cross-corpus pair of the model) →
+extract`) → train/test (intra-corpus folds with the recipe, and again with
+`DEMO_VERSUS_EPOCHS` epochs so that Table 4 ranks two settings; every cross-corpus pair) →
 tables from the results database (intervals, ranks with ties), written with the plots, the
 corpus pages and the HTML leaderboard into ``reports/``. Both protocols are described by the
 same `ProtocolRun` the command line builds.
@@ -25,7 +25,7 @@ from emobox.report.html import build_site
 from emobox.report.views import build_views, report_grids
 from emobox.runs.executors import execute
 from emobox.runs.results import ResultsDB
-from emobox.runs.spec import DEFAULT_MODEL, DEMO_VERSUS, ProtocolRun
+from emobox.runs.spec import DEFAULT_MODEL, DEMO_VERSUS_EPOCHS, ProtocolRun
 from emobox.workspace import Workspace
 
 
@@ -35,7 +35,7 @@ class DemoResult:
 
     corpora: list[str]
     model: str
-    intra: list[IntraRow]  # the model's rows and those of the second feature set
+    intra: list[IntraRow]  # the rows of both intra-corpus settings
     cross: list[CrossMatrix]
     report: Path | None = None
     html: Path | None = None
@@ -52,17 +52,18 @@ def run_demo(
     epochs: int | None = None,
     seed: int = 0,
     device: str = "cpu",
-    versus: str | None = DEMO_VERSUS,
+    versus_epochs: int = DEMO_VERSUS_EPOCHS,
     show_progress: bool = True,
 ) -> DemoResult:
     """Run the whole pipeline on the demo corpora inside `workspace`: the intra and cross
     protocols exactly as `emobox run intra` / `run cross` describe them (same defaults, e.g.
-    cross-corpus in EmoBox's shared4 label space); `versus` (None: none) is trained
-    intra-corpus too, beside `model`."""
-    extra = (versus,) if versus and store_name(versus) != store_name(model) else ()
-    intra = ProtocolRun("intra", models=(model, *extra), recipe_name=recipe, grid=grid,
+    cross-corpus in EmoBox's shared4 label space); intra-corpus also with `versus_epochs`
+    epochs (0: not)."""
+    intra = ProtocolRun("intra", models=(model,), recipe_name=recipe, grid=grid,
                         epochs=epochs, seed=seed, device=device).validate()
-    cross = intra.with_(protocol="cross", models=(model,)).validate()
+    cross = intra.with_(protocol="cross").validate()
+    second = ([intra.with_(epochs=versus_epochs).validate()]
+              if versus_epochs and versus_epochs != intra.recipe().epochs else [])
     raw_folders = synthesise_demo(workspace.root / "raw", spec, show_progress=show_progress)
     corpora = list(raw_folders)
     for name, folder in raw_folders.items():
@@ -73,14 +74,13 @@ def run_demo(
         if show_progress:
             console.print(f"{name}: {len(result.utterances)} utterances, "
                           f"{len(splits.folds)} folds ({scheme} scheme)")
-    for name_ in (model, *extra):
-        extractor = get_extractor(name_, layers=layers, device=device)
-        for name, folder in raw_folders.items():
-            extract_corpus(extractor, read_manifest(workspace.manifest(name)), folder,
-                           workspace.features(store_name(name_), name),
-                           show_progress=show_progress)
-    results = execute(intra, workspace, corpora, show_progress=show_progress)
-    results += execute(cross, workspace, corpora, show_progress=show_progress)
+    extractor = get_extractor(model, layers=layers, device=device)
+    for name, folder in raw_folders.items():
+        extract_corpus(extractor, read_manifest(workspace.manifest(name)), folder,
+                       workspace.features(store_name(model), name), show_progress=show_progress)
+    results = []
+    for run in (intra, *second, cross):
+        results += execute(run, workspace, corpora, show_progress=show_progress)
     ids = {r.key.id for r in results}
     with ResultsDB(workspace.results) as db:
         records = [r for r in db.runs() if r.key.id in ids]
