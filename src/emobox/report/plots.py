@@ -25,7 +25,7 @@ def _save(fig: Any, path: Path) -> list[Path]:
     fig.tight_layout()
     paths = [path.with_suffix(".png"), path.with_suffix(".svg")]
     for p in paths:
-        fig.savefig(p, dpi=120)
+        fig.savefig(p, dpi=120, bbox_inches="tight")  # long labels widen the image
     plt.close(fig)
     return paths
 
@@ -126,10 +126,10 @@ def intra_heatmap(rows: Sequence[IntraRow], path: Path, metric: str = "ua") -> l
     cell = {(r.label, r.corpus): r for r in rows}
     values = [[100 * cell[(lab, c)].stats[metric][0] if (lab, c) in cell else float("nan")
                for c in corpora] for lab in labels]
-    fig, ax = plt.subplots(figsize=(0.8 * len(corpora) + 3.5, 0.5 * len(labels) + 2.2))
+    fig, ax = plt.subplots(figsize=(0.8 * len(corpora) + 3.5, 0.6 * len(labels) + 2.2))
     image = ax.imshow(values, cmap="viridis", vmin=0, vmax=100, aspect="auto")
     ax.set_xticks(range(len(corpora)), corpora, rotation=45, ha="right")
-    ax.set_yticks(range(len(labels)), labels)
+    ax.set_yticks(range(len(labels)), [_wrap(lab, 48) for lab in labels], fontsize=7)
     for i, lab in enumerate(labels):
         for j, c in enumerate(corpora):
             if (lab, c) in cell:

@@ -14,7 +14,7 @@ from emobox.manifest import atomic_write_text
 
 MANIFEST = "site.json"
 #: Bumped whenever the pages' layout changes, so an old site is rebuilt in full.
-LAYOUT = 1
+LAYOUT = 2  # 2: run pages with calibration, figures cropped to their labels
 
 
 def digest(*parts: Any) -> str:
