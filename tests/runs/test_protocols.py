@@ -176,7 +176,10 @@ def test_ctrl_c_during_a_grid_says_how_to_resume(tmp_path):
                              "--epochs", "2000", "-w", str(ws.root), "--json"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "HF_HUB_OFFLINE": "1"})
-    time.sleep(4)
+    deadline = time.monotonic() + 60  # under load the imports alone can take seconds
+    while not ws.results.is_file() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    time.sleep(2)  # into the grid
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130

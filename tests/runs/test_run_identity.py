@@ -74,8 +74,9 @@ def test_two_schemes_two_configs_are_four_results(ws):
     data = json.loads(report.stdout)["intra"]
     assert len(data) == 4 and {r["folds"] for r in data} == {4}
     assert all({"mean", "std"} <= set(r["ua"]) for r in data)
-    text = runner.invoke(app, ["report", "-w", str(ws.root)], terminal_width=200).output
-    assert text.count("scheme emobox") == 2 and text.count("scheme paper") == 2
+    text = runner.invoke(app, ["report", "-w", str(ws.root), "-f", "md"]).output
+    header = next(line for line in text.splitlines() if line.startswith("| corpus |"))
+    assert header.count("scheme emobox") == 2 and header.count("scheme paper") == 2
 
 
 def test_rerun_of_the_same_identity_replaces_only_itself(ws):
@@ -154,7 +155,9 @@ def test_report_filters_and_averages_per_model(ws):
             for corpus in ("savee", "jlcorpus"):
                 run_intra(ws, corpus, model, scheme="paper", recipe=small(hidden=8), db=db,
                           show_progress=False)
-    text = runner.invoke(app, ["report", "-w", str(ws.root)], terminal_width=200).output
-    assert text.count("average (2 corpora)") == 2  # one per model, never across models
+    text = runner.invoke(app, ["report", "-w", str(ws.root), "-f", "md"]).output
+    source = text[text.index("per source"):].splitlines()
+    acted = next(line for line in source if line.startswith("| acted |"))
+    assert acted.count("(n=2)") == 2  # one average per model, never across models
     bad = runner.invoke(app, ["report", "-w", str(ws.root), "-m", "nosuchmodel"])
     assert bad.exit_code != 0 and "no results for model 'nosuchmodel'" in str(bad.exception)
