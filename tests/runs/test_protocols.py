@@ -175,7 +175,10 @@ def test_ctrl_c_during_a_grid_says_how_to_resume(tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", code, "run", "intra", "savee", "-m", "toy",
                              "--epochs", "2000", "-w", str(ws.root), "--json"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "HF_HUB_OFFLINE": "1"})
+                            env={**os.environ, "HF_HUB_OFFLINE": "1"},
+                            # as a terminal's foreground job: a suite started in the background
+                            # (`make test &`) inherits SIGINT ignored, and so would the child
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60  # under load the imports alone can take seconds
     while not ws.results.is_file() and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.2)
