@@ -146,3 +146,21 @@ def test_html_leaderboard_in_a_real_browser(ws, tmp_path):
         assert "Identity" in page.content()
         browser.close()
     assert not errors and not dialogs
+
+
+def test_a_label_names_each_differing_hyperparameter_default_included():
+    """Two settings that differ in epochs: each label says its own (100 is the recipe's
+    default, and still named beside 20); a field only one recipe has is left to its name."""
+    from emobox.report.settings import variant_label
+    from emobox.runs import RunKey
+    from emobox.train import get_recipe
+
+    def key(recipe):
+        return RunKey(protocol="intra", train_corpus="ravdess", test_corpus="ravdess",
+                      model="wavlm-base", recipe=recipe.id, hparams=recipe.hparams())
+
+    long, short = key(get_recipe("emobox")), key(get_recipe("emobox", epochs=20))
+    labels = [variant_label(k, ["hparams"], among=[long, short]) for k in (long, short)]
+    assert "epochs=100" in labels[0] and "epochs=20" in labels[1]
+    probe = key(get_recipe("serval"))
+    assert "batch_size" not in variant_label(long, ["recipe", "hparams"], among=[long, probe])

@@ -23,7 +23,8 @@ from emobox.report.tables import CrossMatrix, IntraRow, OodMatrix  # noqa: E402
 def _save(fig: Any, path: Path) -> list[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
-    paths = [path.with_suffix(".png"), path.with_suffix(".svg")]
+    # appended, not with_suffix: a setting's slug has dots ("dropout=0.0") that are no suffix
+    paths = [path.with_name(f"{path.name}.png"), path.with_name(f"{path.name}.svg")]
     for p in paths:
         fig.savefig(p, dpi=120, bbox_inches="tight")  # long labels widen the image
     plt.close(fig)

@@ -14,7 +14,7 @@ settings never share a cell and none is hidden.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from emobox.runs.key import RunKey, canonical
@@ -25,10 +25,20 @@ FIELDS = ("model", "features", "layer", "recipe", "hparams", "scheme", "scheme_p
           "label_space", "labels", "prior", "seed", "corpora")
 
 
-def _hparams(key: RunKey) -> str:
+def _hparams(key: RunKey, show: Collection[str] = ()) -> str:
     from emobox.report.tables import describe_hparams
 
-    return f"({describe_hparams(key.recipe, dict(key.hparams))})"
+    return f"({describe_hparams(key.recipe, dict(key.hparams), show)})"
+
+
+def differing_hparams(keys: Sequence[RunKey]) -> set[str]:
+    """The hyperparameters that every one of `keys` has and whose values differ among them
+    (each label then names its own value, a recipe default included; one a recipe alone has
+    is said by the recipe's name)."""
+    if not keys:
+        return set()
+    names = set.intersection(*({n for n in dict(k.hparams) if n != "grid"} for k in keys))
+    return {n for n in names if len({repr(dict(k.hparams)[n]) for k in keys}) > 1}
 
 
 def _short(value: Any) -> str:
@@ -82,16 +92,17 @@ def caption(keys: Sequence[RunKey], skip: Sequence[str] = ()) -> str:
     return " · ".join(parts)
 
 
-def _words(key: RunKey, names: Sequence[str]) -> list[str]:
+def _words(key: RunKey, names: Sequence[str], show: Collection[str] = ()) -> list[str]:
     """Each named field of `key` in words; a recipe and its hyperparameters, when both are
-    named, as one ("recipe emobox-v2 (lr∈{…})")."""
+    named, as one ("recipe emobox-v2 (lr∈{…})"); the hyperparameters in `show` are named even
+    at their recipe default."""
     parts = []
     for f in names:
         if f == "hparams" and "recipe" in names:
             continue
-        text = DESCRIBE[f](key)
+        text = _hparams(key, show) if f == "hparams" else DESCRIBE[f](key)
         if f == "recipe" and "hparams" in names:
-            text += f" {_hparams(key)}"
+            text += f" {_hparams(key, show)}"
         parts.append(text)
     return parts
 
@@ -132,7 +143,11 @@ def per_row_caption(keys: Sequence[RunKey], fields_: Sequence[str],
     return " · ".join(parts)
 
 
-def variant_label(key: RunKey, varying: Sequence[str], *, with_model: bool = True) -> str:
-    """The label of one setting among others: the model and each differing field."""
+def variant_label(key: RunKey, varying: Sequence[str], *, with_model: bool = True,
+                  among: Sequence[RunKey] = ()) -> str:
+    """The label of one setting among others (`among`): the model and each differing field,
+    each differing hyperparameter with its value (a default too: ``epochs=100`` beside
+    ``epochs=20``)."""
     parts = [key.model] if with_model else []
-    return " · ".join(parts + _words(key, [f for f in varying if f != "model"]))
+    show = differing_hparams(among) if "hparams" in varying and among else set()
+    return " · ".join(parts + _words(key, [f for f in varying if f != "model"], show))

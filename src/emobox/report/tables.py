@@ -12,7 +12,7 @@ The report owns the JSON shape of what it prints (`intra_json`, `cross_json`, `o
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,8 +36,9 @@ OOD_PER_CELL = ("train_corpus", "test_corpus", "features", "fold", "scheme_param
 MARK = "†"
 
 
-def describe_hparams(recipe: str, hparams: dict[str, Any]) -> str:
-    """The grid and the fields that differ from the named recipe's defaults."""
+def describe_hparams(recipe: str, hparams: dict[str, Any], show: Collection[str] = ()) -> str:
+    """The grid and the fields that differ from the named recipe's defaults (and those in
+    `show`, whatever their value)."""
     from emobox.train.probe import PROBE
     from emobox.train.recipe import RECIPES
 
@@ -48,7 +49,8 @@ def describe_hparams(recipe: str, hparams: dict[str, Any]) -> str:
     parts = [f"{k}∈{{{', '.join(f'{v:g}' if isinstance(v, float) else str(v) for v in vs)}}}"
              for k, vs in grid.items()]
     parts += [f"{k}={v}" for k, v in sorted(hparams.items())
-              if k != "grid" and k not in grid and defaults.get(k, object()) != v]
+              if k != "grid" and k not in grid
+              and (k in show or defaults.get(k, object()) != v)]
     return ", ".join(parts) or "defaults"
 
 
@@ -87,7 +89,7 @@ def intra_rows(records: Sequence[RunRecord], protocol: str = "intra") -> list[In
             for runs in groups.values()]
     within, _ = per_row_fields([r.key for r in rows], _corpus, skip=("corpora",))
     for row in rows:
-        row.label = variant_label(row.key, within)
+        row.label = variant_label(row.key, within, among=[r.key for r in rows])
     return sorted(rows, key=lambda r: (r.label, r.corpus))
 
 
@@ -264,7 +266,7 @@ def _label(items: Sequence[Any], skip: Sequence[str]) -> None:
     keys = [m.key for m in items]
     varying = varying_fields(keys, skip=skip)
     for m in items:
-        m.label = variant_label(m.key, varying)
+        m.label = variant_label(m.key, varying, among=keys)
         m.caption = caption([m.key], skip=(*skip, "model", *varying)) + m.completeness()
 
 
@@ -429,7 +431,7 @@ def layer_curves(records: Sequence[RunRecord], metric: str = "ua") -> list[dict[
                     "ua": stats, "folds": folds, "best_layer": best,
                     "runs": {layer: [r.run_id for r in sorted(rs, key=lambda r: r.key.fold)]
                              for layer, rs in sorted(runs[g].items())},
-                    "setting": variant_label(keys[g], varying),
+                    "setting": variant_label(keys[g], varying, among=list(keys.values())),
                     "caption": caption([keys[g]], skip=("layer", "features", "corpora",
                                                         "model", *varying))})
     return sorted(out, key=lambda c: (c["setting"], c["corpus"]))
