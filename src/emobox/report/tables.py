@@ -175,14 +175,20 @@ def intra_json(rows: Sequence[IntraRow]) -> list[dict[str, Any]]:
             for r in rows]
 
 
+@dataclass(kw_only=True)
 class Cells:
-    """A matrix of cells that knows the cells its grid should have (`expected`)."""
+    """A matrix of cells that knows the cells its grid should have (`expected`): what every
+    matrix has, keyword-only (each kind adds its own fields)."""
 
     key: RunKey
-    matrix: dict[tuple[str, str], float]
-    runs: dict[tuple[str, str], str]  # the run id behind each cell
-    marks: dict[tuple[str, str], str]  # cell -> why the model may have seen its test data
-    dropped: set[tuple[str, str]]  # marked cells left out of the reductions
+    matrix: dict[tuple[str, str], float]  # (train, test) -> the cell's metric
+    runs: dict[tuple[str, str], str] = field(default_factory=dict)  # the run id of each cell
+    label: str = ""
+    caption: str = ""
+    #: cell -> why the model may have seen its test data (`report.contamination`)
+    marks: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: the marked cells left out of the reductions (`--exclude-contaminated`)
+    dropped: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def expected(self) -> list[tuple[str, str]]:
@@ -226,13 +232,6 @@ class CrossMatrix(Cells):
     """The train → test accuracy matrix of one model on one corpus set in one setting."""
 
     model: str
-    key: RunKey
-    matrix: dict[tuple[str, str], float]
-    runs: dict[tuple[str, str], str] = field(default_factory=dict)
-    label: str = ""
-    caption: str = ""
-    marks: dict[tuple[str, str], str] = field(default_factory=dict)
-    dropped: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def expected(self) -> list[tuple[str, str]]:
@@ -252,13 +251,17 @@ def cross_matrices(records: Sequence[RunRecord], metric: str = "wa") -> list[Cro
     for r in records:
         if r.key.protocol == "cross":
             groups[r.key.group("train_corpus", "test_corpus", "features")].append(r)
-    out = [CrossMatrix(runs[0].key.model, runs[0].key,
-                       {(r.key.train_corpus, r.key.test_corpus): float(r.metrics[metric])
-                        for r in runs},
-                       {(r.key.train_corpus, r.key.test_corpus): r.run_id for r in runs})
+    out = [CrossMatrix(runs[0].key.model, key=runs[0].key, **_cells(runs, metric))
            for runs in groups.values()]
     _label(out, skip=("features",))
     return sorted(out, key=lambda m: m.label)
+
+
+def _cells(runs: Sequence[RunRecord], metric: str) -> dict[str, dict[tuple[str, str], Any]]:
+    """A matrix's `matrix` (`metric` per (train, test)) and `runs` (run id per cell)."""
+    return {"matrix": {(r.key.train_corpus, r.key.test_corpus): float(r.metrics[metric])
+                       for r in runs},
+            "runs": {(r.key.train_corpus, r.key.test_corpus): r.run_id for r in runs}}
 
 
 def _label(items: Sequence[Any], skip: Sequence[str]) -> None:
@@ -275,16 +278,9 @@ class OodMatrix(Cells):
     """SER Evals' train × test matrix of one model, corpus set and setting, with its
     reductions (for a complete matrix only)."""
 
-    model: str
-    key: RunKey  # an out-of-domain cell's key (prior = the OOD prior)
-    matrix: dict[tuple[str, str], float]
+    model: str  # (its `key` is an out-of-domain cell's: prior = the OOD prior)
     metric: str
     clusters: dict[str, str | None] = field(default_factory=dict)
-    runs: dict[tuple[str, str], str] = field(default_factory=dict)
-    label: str = ""
-    caption: str = ""
-    marks: dict[tuple[str, str], str] = field(default_factory=dict)
-    dropped: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def expected(self) -> list[tuple[str, str]]:
@@ -327,11 +323,8 @@ def ood_matrices(records: Sequence[RunRecord], metric: str = "macro_f1") -> list
             cells = diagonal + [r for r in runs if r.key.prior == prior
                                 and r.key.train_corpus != r.key.test_corpus]
             key = next((r.key for r in cells if r.key.prior == prior), cells[0].key)
-            out.append(OodMatrix(key.model, key, {(r.key.train_corpus, r.key.test_corpus):
-                                                  float(r.metrics[metric]) for r in cells},
-                                 metric, clusters,
-                                 {(r.key.train_corpus, r.key.test_corpus): r.run_id
-                                  for r in cells}))
+            out.append(OodMatrix(key.model, metric, clusters, key=key,
+                                 **_cells(cells, metric)))
     _label(out, skip=("features", "fold", "scheme_params"))
     return sorted(out, key=lambda m: m.label)
 
