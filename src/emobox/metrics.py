@@ -26,6 +26,8 @@ import numpy as np
 METRICS = ("ua", "wa", "macro_f1")
 #: Bootstrap resamples of every interval a report prints.
 BOOTSTRAP_RESAMPLES = 1000
+#: Significance level of a report's paired tests and ranks with ties (intervals: 1 − α).
+SIGNIFICANCE_ALPHA = 0.05
 
 
 def evaluate(y_true: Sequence, y_pred: Sequence, labels: Sequence | None = None) -> dict[str, Any]:

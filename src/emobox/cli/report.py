@@ -10,6 +10,7 @@ import typer
 
 from emobox.cli.app import app, out
 from emobox.cli.options import JsonOption, WorkspaceOption, print_json, workspace_of
+from emobox.metrics import BOOTSTRAP_RESAMPLES, SIGNIFICANCE_ALPHA
 
 
 @app.command("report")
@@ -31,9 +32,10 @@ def report_command(
         "bootstrap interval and p-value, and the average over those corpora with its "
         "interval.", show_default=False)] = None,
     alpha: Annotated[float, typer.Option(help="Significance level of the ranks with ties and "
-                                         "the comparisons; the intervals are 1 − α.")] = 0.05,
+                                         "the comparisons; the intervals are 1 − α.")
+                     ] = SIGNIFICANCE_ALPHA,
     resamples: Annotated[int, typer.Option(help="Bootstrap resamples of every interval and "
-                                           "test.")] = 1000,
+                                           "test.")] = BOOTSTRAP_RESAMPLES,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap resamples.")] = 0,
     ece: Annotated[bool, typer.Option("--ece", help="Add the calibration table: the expected "
                                       "calibration error of every cell (15 equal-width "

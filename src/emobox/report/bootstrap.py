@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emobox.metrics import BOOTSTRAP_RESAMPLES
+
 #: Replicates scored per block (bounds the memory of each product to ~16 MB per class).
 _BLOCK_CELLS = 4_000_000
 #: The most recently used resampling weights kept (at most ~200 MB of float32).
@@ -103,8 +105,8 @@ def fold_scores(fold: Fold, metric: str, w: np.ndarray, labels: Sequence[str] | 
     raise ValueError(f"unknown metric {metric!r}")
 
 
-def replicates(folds: Sequence[Fold], metric: str = "ua", *, n: int = 1000, seed: int = 0,
-               labels: Sequence[str] | None = None) -> np.ndarray:
+def replicates(folds: Sequence[Fold], metric: str = "ua", *, n: int = BOOTSTRAP_RESAMPLES,
+               seed: int = 0, labels: Sequence[str] | None = None) -> np.ndarray:
     """(n,) bootstrap replicates of the mean of `metric` over `folds`."""
     total = np.zeros(n, dtype=np.float64)
     for fold in folds:

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from emobox.metrics import METRICS, evaluate
+from emobox.metrics import BOOTSTRAP_RESAMPLES, METRICS, SIGNIFICANCE_ALPHA, evaluate
 from emobox.report.bootstrap import Fold, percentile_interval, replicates, two_sided_p
 from emobox.runs.results import ResultsDB, RunRecord
 
@@ -39,9 +39,9 @@ MISMATCH = "stored predictions do not reproduce the stored metrics: no interval"
 class Resampling:
     """The settings of every interval and test of a report (each said in its caption)."""
 
-    n: int = 1000
+    n: int = BOOTSTRAP_RESAMPLES
     seed: int = 0
-    alpha: float = 0.05
+    alpha: float = SIGNIFICANCE_ALPHA
 
     @property
     def level(self) -> float:
