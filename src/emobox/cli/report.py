@@ -110,8 +110,7 @@ def report_command(
             from emobox.report.html import build_site
 
             index = build_site(db, html_dir, records, compare_paper=compare_paper,
-                               workspace=ws, exclude_contaminated=exclude_contaminated,
-                               resampling=Resampling(resamples, seed, alpha))
+                               workspace=ws, views=views)
             out.print(f"HTML leaderboard: {index}", soft_wrap=True)
         grids = [g for _, g in report_grids(views, metric=metric, compare_paper=compare_paper,
                                             ece=ece)]

@@ -21,6 +21,7 @@ from emobox.manifest import read_manifest
 from emobox.partition import default_scheme, partition
 from emobox.progress import console
 from emobox.report import CrossMatrix, IntraRow
+from emobox.report.contamination import workspace_selections
 from emobox.report.html import build_site
 from emobox.report.views import build_views, report_grids
 from emobox.runs.executors import execute
@@ -84,9 +85,10 @@ def run_demo(
     ids = {r.key.id for r in results}
     with ResultsDB(workspace.results) as db:
         records = [r for r in db.runs() if r.key.id in ids]
+        views = build_views(records, db=db, workspace=workspace,  # intervals, ranks with ties
+                            selections=workspace_selections(workspace))
         html = build_site(db, workspace.reports / "html", records, show_progress=show_progress,
-                          workspace=workspace)
-        views = build_views(records, db=db, workspace=workspace)  # intervals, ranks with ties
+                          workspace=workspace, views=views)
         report = workspace.reports / "report.md"
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text("\n".join(g.markdown() for _, g in report_grids(views)),

@@ -87,13 +87,14 @@ def _figures(views: Views, out: Path, cache: SiteCache) -> list[str]:
 def build_site(db: ResultsDB, out: str | Path, records: Sequence[RunRecord] | None = None,
                compare_paper: bool = False, show_progress: bool = True,
                workspace: Workspace | None = None, exclude_contaminated: bool = False,
-               resampling: Resampling | None = None) -> Path:
+               resampling: Resampling | None = None, views: Views | None = None) -> Path:
     """Write the leaderboard for `records` (default: every run) into `out`, with a page per
     prepared corpus of `workspace` and its cost table (cells the model may have seen marked,
     and with `exclude_contaminated` left out of the averages; every cell's interval drawn by
     `resampling`, default `Resampling()`); returns the index page. Pages
     and figures whose inputs did not change since the last build into `out` are kept as they
-    are; pages of runs no longer shown are removed."""
+    are; pages of runs no longer shown are removed. `views`: those of `records`, when the
+    caller has built them already (then the two options before it are theirs)."""
     from emobox.progress import progress_bar
     from emobox.report.contamination import workspace_selections
     from emobox.report.site.corpora import corpus_pages
@@ -101,9 +102,10 @@ def build_site(db: ResultsDB, out: str | Path, records: Sequence[RunRecord] | No
     out = Path(out)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     records = list(db.runs() if records is None else records)
-    views = build_views(records, db=db, workspace=workspace, resampling=resampling,
-                        exclude_contaminated=exclude_contaminated,
-                        selections=workspace_selections(workspace) if workspace else None)
+    if views is None:
+        views = build_views(records, db=db, workspace=workspace, resampling=resampling,
+                            exclude_contaminated=exclude_contaminated,
+                            selections=workspace_selections(workspace) if workspace else None)
     listed = [r for r in records if not r.key.protocol.endswith("-config")]
     cache = SiteCache(out)
     facets = corpus_facets({c for r in records for c in (r.key.train_corpus,
