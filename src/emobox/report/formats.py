@@ -352,25 +352,16 @@ def table3(matrices: Sequence[OodMatrix], stats: CellStats | None = None) -> lis
 def ood_intervals(stats: CellStats, m: OodMatrix, levels: dict[str, list[str]]
                   ) -> dict[str, tuple[float, float]]:
     """The interval of each Table 3 reduction of a complete matrix (none when a cell has
-    no stored predictions)."""
-    from emobox.metrics import ood_summary
-
-    reps = {}
+    no stored predictions), from `CellStats.ood_replicates`."""
     for pair in m.expected:
         run = m.runs.get(pair)
-        r = None if run is None else stats.replicates([run], m.metric)
         levels[(stats.level([run]) if run else None) or
                "no stored predictions: no interval"].append(f"{pair[0]}→{pair[1]}")
-        if r is None:
-            return {}
-        reps[pair] = r
-    eligible = m.eligible
-    values = {k: np.empty(stats.resampling.n) for k in REDUCTIONS}
-    for b in range(stats.resampling.n):
-        s = ood_summary({p: float(r[b]) for p, r in reps.items()}, eligible)
-        for k in REDUCTIONS:
-            values[k][b] = s[k]
-    return {k: percentile_interval(v, stats.resampling.level) for k, v in values.items()}
+    summaries = stats.ood_replicates(m)
+    if summaries is None:
+        return {}
+    return {k: percentile_interval(np.array([s[k] for s in summaries]), stats.resampling.level)
+            for k in REDUCTIONS}
 
 
 def layer_grids(curves: Sequence[dict], stats: CellStats | None = None) -> list[Grid]:

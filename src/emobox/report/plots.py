@@ -70,10 +70,10 @@ def eq1_bars(matrices: Sequence[CrossMatrix], path: Path) -> list[Path]:
 def ood_bars(matrix: OodMatrix, path: Path, stats: Any = None) -> list[Path]:
     """SER Evals Figs. 2–3: OOD performance given the training set (row means) and of each
     dataset when unseen (column means) — of a complete matrix only. With `stats`
-    (`report.significance.CellStats`) each bar has its bootstrap interval: the mean, replicate
-    by replicate, of its cells' replicates (as Table 3's reductions are computed); without, or
-    when a cell has no usable predictions, ± the sample std over the n cells it averages. The
-    axis label says which."""
+    (`report.significance.CellStats`) each bar has its bootstrap interval: that row or column
+    mean of every replicate matrix (`CellStats.ood_replicates`, as Table 3's intervals);
+    without, or when a cell has no usable predictions, ± the sample std over the n cells it
+    averages. The axis label says which."""
     from emobox.metrics import mean_std
     from emobox.report.bootstrap import percentile_interval
 
@@ -81,16 +81,14 @@ def ood_bars(matrix: OodMatrix, path: Path, stats: Any = None) -> list[Path]:
     if s is None:
         raise ValueError(f"{matrix.label}: not reduced (incomplete or no OOD cell)")
     cells = {p: v for p, v in matrix.kept.items() if p in matrix.eligible}
-    reps = {p: stats.replicates([matrix.runs[p]], matrix.metric) if stats is not None
-            and p in matrix.runs else None for p in cells}
-    bootstrap = bool(cells) and all(r is not None for r in reps.values())
+    summaries = stats.ood_replicates(matrix) if stats is not None else None
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-    for ax, (title, values, side) in zip(axes, (
-            ("OOD given the training set (row mean)", s["rows"], 0),
-            ("dataset when unseen (column mean)", s["columns"], 1))):
+    for ax, (title, values, side, reduction) in zip(axes, (
+            ("OOD given the training set (row mean)", s["rows"], 0, "rows"),
+            ("dataset when unseen (column mean)", s["columns"], 1, "columns"))):
         members = {k: [p for p in cells if p[side] == k] for k in values}
-        if bootstrap:
-            bounds = [percentile_interval(np.mean([reps[p] for p in members[k]], axis=0),
+        if summaries is not None:
+            bounds = [percentile_interval(np.array([r[reduction][k] for r in summaries]),
                                           stats.resampling.level) for k in values]
             errors = [[max(100 * (v - lo), 0) for v, (lo, _) in zip(values.values(), bounds)],
                       [max(100 * (hi - v), 0) for v, (_, hi) in zip(values.values(), bounds)]]

@@ -183,6 +183,23 @@ class CellStats:
                 seed=self.resampling.seed, labels=cell.labels)
         return self._reps[(ids, metric)]
 
+    def ood_replicates(self, m: Any) -> list[dict[str, Any]] | None:
+        """SER Evals' reductions (`metrics.ood_summary`) of every replicate matrix of a
+        complete `OodMatrix`: each cell it reduces (`kept`: less the cells
+        `--exclude-contaminated` drops) resampled, as `m.summary` reduces the observed one
+        (None: a cell without usable predictions)."""
+        from emobox.metrics import ood_summary
+
+        reps = {}
+        for pair in m.kept:
+            run = m.runs.get(pair)
+            reps[pair] = None if run is None else self.replicates([run], m.metric)
+            if reps[pair] is None:
+                return None
+        eligible = m.eligible - m.dropped
+        return [ood_summary({p: float(r[b]) for p, r in reps.items()}, eligible)
+                for b in range(self.resampling.n)]
+
     def interval(self, run_ids: Sequence[str], metric: str) -> tuple[float, float] | None:
         reps = self.replicates(run_ids, metric)
         return None if reps is None else percentile_interval(reps, self.resampling.level)
